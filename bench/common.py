@@ -1,0 +1,78 @@
+"""Shared helpers for the Python bench workers (pyroute2_bench.py, ours.py).
+
+A worker runs one workload in a fresh interpreter inside the test namespace, prints exactly one
+JSON line on stdout and exits: 0 on success, 3 when the side cannot run the workload (n/a).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+EXIT_NA = 3
+
+# USERSOCK burst: message types and attributes, shared with bench/c/usersock.c.
+EV_DATA = 0x10
+EV_END = 0x11
+A_SEQ = 1
+A_TIME = 2
+A_TEXT = 3
+
+
+def vm_hwm_kb() -> int:
+    """Peak resident set size of this process in KiB (VmHWM)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Command line shared by all Python workers."""
+    p = argparse.ArgumentParser()
+    p.add_argument("workload")
+    p.add_argument("-r", "--reps", type=int, default=5)
+    p.add_argument("-w", "--warmup", type=int, default=1)
+    p.add_argument("-n", "--count", type=int, default=0)
+    p.add_argument("-a", "--arg", default="")
+    return p.parse_args(argv)
+
+
+def report(side: str, workload: str, runs_ns: list[int], objects: int, **extra: Any) -> None:
+    """Print the one JSON result line."""
+    out = {"side": side, "workload": workload, "objects": objects, "maxrss_kb": vm_hwm_kb(),
+           "runs_ns": runs_ns, **extra}
+    print(json.dumps(out), flush=True)
+
+
+def timed_runs(fn: Callable[[], int], reps: int, warmup: int) -> tuple[list[int], int]:
+    """Run fn warmup+reps times; fn returns the object count. Its result stays alive until
+    the next call, as a caller keeping the list would have it."""
+    runs: list[int] = []
+    objects = 0
+    for i in range(-warmup, reps):
+        t0 = time.perf_counter_ns()
+        objects = fn()
+        t1 = time.perf_counter_ns()
+        if i >= 0:
+            runs.append(t1 - t0)
+    return runs, objects
+
+
+def main(side: str, table: dict[str, Callable[[argparse.Namespace], None]]) -> None:
+    """Dispatch a worker's command line to its workload function."""
+    args = parse_args(sys.argv[1:])
+    fn = table.get(args.workload)
+    if fn is None:
+        print(json.dumps({"side": side, "workload": args.workload, "na": "no such workload"}))
+        sys.exit(EXIT_NA)
+    try:
+        fn(args)
+    except NotImplementedError as e:
+        print(json.dumps({"side": side, "workload": args.workload, "na": str(e) or "n/a"}))
+        sys.exit(EXIT_NA)

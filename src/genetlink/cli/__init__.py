@@ -1,0 +1,1 @@
+"""The `genetlink` command. Only this package prints."""

@@ -1,0 +1,21 @@
+"""The package imports cheaply and reports its version."""
+
+import subprocess
+import sys
+
+import genetlink
+from genetlink.cli.main import main
+
+
+def test_version_command(capsys):
+    try:
+        main(["--version"])
+    except SystemExit as exc:
+        assert exc.code == 0
+    assert genetlink.__version__ in capsys.readouterr().out
+
+
+def test_import_is_light():
+    code = "import sys, genetlink; print(sorted(m for m in ('yaml', 'asyncio', 'genetlink.cli') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
