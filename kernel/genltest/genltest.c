@@ -182,8 +182,11 @@ static int classic_multicast(const void *data, size_t len)
 		nlmsg_free(skb);
 		return -EMSGSIZE;
 	}
+	/*
+	 * No nlmsg_end(): nlmsg_put already set nlmsg_len to the exact size,
+	 * and nlmsg_end would round it up to 4, adding padding to the payload.
+	 */
 	memcpy(nlmsg_data(nlh), data, len);
-	nlmsg_end(skb, nlh);
 	/* netlink_broadcast consumes skb; -ESRCH means nobody listens. */
 	err = netlink_broadcast(classic_sk, skb, 0, GENLTEST_CLASSIC_GROUP, GFP_KERNEL);
 	if (err == -ESRCH)
@@ -212,8 +215,8 @@ static int classic_echo(struct sk_buff *in, const struct nlmsghdr *req)
 		nlmsg_free(skb);
 		return -EMSGSIZE;
 	}
+	/* Exact length, as in classic_multicast(): the payload is raw bytes. */
 	memcpy(nlmsg_data(nlh), nlmsg_data(req), len);
-	nlmsg_end(skb, nlh);
 	pr_info("classic echo to port %u (%d bytes)\n", portid, len);
 	/* nlmsg_unicast consumes skb. */
 	return nlmsg_unicast(classic_sk, skb, portid);

@@ -105,6 +105,8 @@ class NetlinkSocket:
     no_enobufs: NETLINK_NO_ENOBUFS (off: overruns are reported, not hidden)
     kernel_peer: accept answers from port 0 only (default: every protocol but NETLINK_USERSOCK)
     rcvbuf:     SO_RCVBUF in bytes (SO_RCVBUFFORCE is tried first when running as root)
+    transport:  an already open socket-like object to use instead of opening one (test doubles
+                such as `genetlink.testing.FakeKernel` plug in here, at the message boundary)
 
     One request runs at a time per calling thread; several threads can share the socket, since
     answers are matched by sequence number whoever reads them.
@@ -125,9 +127,10 @@ class NetlinkSocket:
         kernel_peer: bool | None = None,
         rcvbuf: int | None = None,
         dump_retries: int = 3,
+        transport: Any = None,
     ) -> None:
         self.protocol = protocol
-        self._sock = open_netlink(protocol, netns)
+        self._sock = transport if transport is not None else open_netlink(protocol, netns)
         try:
             self._configure(ext_ack, cap_ack, strict, no_enobufs, listen_all_nsid, rcvbuf)
             self._sock.bind((port, groups))

@@ -105,8 +105,13 @@ class Engine:
         return request
 
     def abandon(self, request: Request) -> None:
-        """Forget a request (cancelled or timed out); its late answers are discarded quietly."""
-        if self.pending.pop(request.seq, None) is not None and not request.done:
+        """Forget a request (cancelled, timed out, or failed by an overrun).
+
+        Answers that may still come for it are recognised by sequence number and discarded,
+        instead of surfacing as notifications.
+        """
+        unfinished = not request.done or isinstance(request.error, Overrun)
+        if self.pending.pop(request.seq, None) is not None and unfinished:
             self._abandoned[request.seq] = None
             while len(self._abandoned) > _ABANDONED_MAX:
                 self._abandoned.popitem(last=False)

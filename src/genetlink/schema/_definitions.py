@@ -21,7 +21,7 @@ MEMBER_KEYS = frozenset(
 DEFINITION_TYPES = frozenset({"const", "enum", "flags", "struct"})
 
 
-def build_definitions(nodes: list[Node]) -> dict[str, Definition]:
+def build_definitions(nodes: list[Node], family: str) -> dict[str, Definition]:
     """All definitions by name, in spec order; constants first so others may use them."""
     seen: dict[str, Node] = {}
     for node in nodes:
@@ -33,13 +33,12 @@ def build_definitions(nodes: list[Node]) -> dict[str, Definition]:
         if name in seen:
             raise node.error("name", f"duplicate definition {name!r} (first at {seen[name].path})")
         seen[name] = node
-    consts: dict[str, int | str] = {}
     out: dict[str, Definition] = {}
     for name, node in seen.items():
         if node.data["type"] == "const":
             const = _build_const(node, name)
-            consts[name] = const.value
             out[name] = const
+    consts = const_values(out, family)
     for name, node in seen.items():
         if node.data["type"] in ("enum", "flags"):
             out[name] = _build_enum(node, name, consts)
@@ -53,9 +52,19 @@ def build_definitions(nodes: list[Node]) -> dict[str, Definition]:
     return {name: out[name] for name in seen}
 
 
-def const_values(defs: dict[str, Definition]) -> dict[str, int | str]:
-    """Name -> value of every constant (what length and limit fields may refer to)."""
-    return {n: d.value for n, d in defs.items() if isinstance(d, Const)}
+def const_values(defs: dict[str, Definition], family: str) -> dict[str, int | str]:
+    """Name -> value of every constant (what length and limit fields may refer to).
+
+    Specs also refer to a constant by its C-style name: with its ``name-prefix``
+    (wireguard's ``wg-key-len`` is ``key-len`` with prefix ``wg-``) or the family prefix.
+    """
+    out: dict[str, int | str] = {n: d.value for n, d in defs.items() if isinstance(d, Const)}
+    for n, d in defs.items():
+        if isinstance(d, Const):
+            for alias in (f"{d.name_prefix}{n}" if d.name_prefix else None, f"{family}-{n}"):
+                if alias is not None:
+                    out.setdefault(alias, d.value)
+    return out
 
 
 def _is_flags(defs: dict[str, Definition], name: str | None) -> bool:
@@ -67,7 +76,13 @@ def _build_const(node: Node, name: str) -> Const:
     v = node.data.get("value")
     if isinstance(v, bool) or not isinstance(v, int | str):
         raise node.error("value", f"a const needs an integer or string value, got {v!r}")
-    return Const(name=name, value=v, doc=node.opt_str("doc") or "", header=node.opt_str("header"))
+    return Const(
+        name=name,
+        value=v,
+        doc=node.opt_str("doc") or "",
+        header=node.opt_str("header"),
+        name_prefix=node.opt_str("name-prefix"),
+    )
 
 
 def _build_enum(node: Node, name: str, consts: dict[str, int | str]) -> EnumDefinition:
@@ -106,7 +121,10 @@ def _build_enum(node: Node, name: str, consts: dict[str, int | str]) -> EnumDefi
             user = counter
         values[entry_name] = user
         names.setdefault(user, entry_name)
-        flag_values[entry_name] = user if kind == "flags" else (1 << counter if counter >= 0 else 0)
+        if kind == "flags":
+            flag_values[entry_name] = user
+        elif 0 <= counter < 64:  # e.g. nftables' verdict `continue` is 0xffffffff: no flag form
+            flag_values[entry_name] = 1 << counter
         counter += 1
     return EnumDefinition(
         name=name,
@@ -133,8 +151,6 @@ def _build_struct(
     if name in built:
         return built[name]
     node = nodes[name]
-    if name in stack:
-        raise node.error("members", f"struct {name!r} contains itself ({' -> '.join(stack)})")
     members: list[StructMember] = []
     offset = 0
     seen: set[str] = set()
@@ -151,6 +167,9 @@ def _build_struct(
         nested = m.opt_str("struct")
         if nested is not None and nested not in nodes:
             raise m.error("struct", f"unknown struct {nested!r}")
+        if nested is not None and (nested == name or nested in stack):
+            chain = " -> ".join((*stack, name, nested))
+            raise m.error("struct", f"struct {nested!r} contains itself ({chain})")
         if mtype in SCALAR_SIZES:
             size = SCALAR_SIZES[mtype]
         elif nested is not None:

@@ -34,9 +34,7 @@ def _check_attribute(
     parents: Mapping[str, set[str]],
 ) -> None:
     if attr.nested_attributes is not None and attr.nested_attributes not in sets:
-        raise node.error(
-            "nested-attributes", f"unknown attribute set {attr.nested_attributes!r}"
-        )
+        raise node.error("nested-attributes", f"unknown attribute set {attr.nested_attributes!r}")
     if attr.enum is not None and not isinstance(defs.get(attr.enum), EnumDefinition):
         raise node.error("enum", f"unknown enum {attr.enum!r}")
     if attr.struct is not None and not isinstance(defs.get(attr.struct), Struct):

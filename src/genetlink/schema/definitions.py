@@ -8,12 +8,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Const:
-    """A standalone constant (``type: const``); ``value`` is an int or a literal string."""
+    """A standalone constant (``type: const``); ``value`` is an int or a literal string.
+    ``name_prefix`` is the optional C prefix (genetlink-c), by which specs may refer to it."""
 
     name: str
     value: int | str
     doc: str = ""
     header: str | None = None
+    name_prefix: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

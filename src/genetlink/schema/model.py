@@ -134,6 +134,9 @@ class OperationMode:
 class Operation:
     """A message type of the family: a command, a notification or an event.
 
+    ``value`` is the op's own number: always set in the unified model, and in the
+    directional one only where the spec gives it at op level (notifications).
+
     ``request_value`` is the id of messages to the kernel (None for notifications and
     events), ``reply_value`` the id of messages from the kernel (None when the kernel sends
     none, e.g. a directional set without reply). In the unified model both equal the
@@ -144,6 +147,7 @@ class Operation:
     """
 
     name: str
+    value: int | None
     request_value: int | None
     reply_value: int | None
     attribute_set: str | None = None

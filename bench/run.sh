@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Benchmarks: ours vs pyroute2 vs C (libmnl). Needs root (network namespaces).
+#   bench/run.sh [--quick] [--only NAME,...] [--sides ours,pyroute2,c] [--keep-netns]
+# Installs what it needs (apt: libmnl-dev, iproute2, gcc), builds bench/c/*.c into
+# bench/build/, makes bench/.venv with pyroute2 (latest) and this checkout, then runs run.py.
+set -euo pipefail
+BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$BENCH")"
+BUILD="$BENCH/build"
+VENV="$BENCH/.venv"
+PYTHON="${PYTHON:-python3}"
+
+[ "$(id -u)" -eq 0 ] || { echo "bench/run.sh: needs root (network namespaces)" >&2; exit 1; }
+
+missing=()
+[ -f /usr/include/libmnl/libmnl.h ] || missing+=(libmnl-dev)
+command -v ip >/dev/null || missing+=(iproute2)
+command -v gcc >/dev/null || missing+=(gcc)
+if [ ${#missing[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || {
+        apt-get update -q >/dev/null
+        apt-get install -y -q "${missing[@]}" >/dev/null
+    }
+fi
+
+mkdir -p "$BUILD"
+for src in "$BENCH"/c/*.c; do
+    out="$BUILD/$(basename "$src" .c)"
+    if [ ! -x "$out" ] || [ "$src" -nt "$out" ] || [ "$BENCH/c/nlbench.h" -nt "$out" ]; then
+        gcc -O2 -Wall -o "$out" "$src" -lmnl
+    fi
+done
+
+if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+fi
+stamp="$VENV/.installed"
+if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
+    "$VENV/bin/pip" install -q --disable-pip-version-check --upgrade pyroute2
+    "$VENV/bin/pip" install -q --disable-pip-version-check -e "$ROOT"
+    touch "$stamp"
+fi
+
+exec "$VENV/bin/python" "$BENCH/run.py" "$@"

@@ -1,0 +1,227 @@
+"""The runtime codec of a family: requests from dicts, replies to lazy mappings.
+
+    codec = FamilyCodec(family)
+    cmd, body = codec.encode("dev-get", {"ifindex": 1})      # body: fixed header + attributes
+    reply = codec.decode(msg)                                 # Decoded: a lazy Mapping
+    reply["ifname"]; dict(reply); reply.to_dict()             # one value, or a full decode
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from genetlink.schema._decode import Tables, walk_set
+from genetlink.schema._encode import Encoder, lookup, spec_name
+from genetlink.schema.model import Family, Operation
+from genetlink.wire.attrs import AttrBuilder, Attrs, attr_path
+from genetlink.wire.constants import GENL_HDRLEN
+from genetlink.wire.errors import DecodeError, EncodeError
+from genetlink.wire.message import Message
+
+
+class Decoded(Mapping[Any, Any]):
+    """One message's values, decoded on access: fixed-header members, then attributes.
+
+    Attributes the spec does not name are keyed by number (values are raw bytes). `op` is the
+    operation name the message belongs to (None when the spec does not know its id).
+    """
+
+    __slots__ = ("_attrs", "_codec", "_full", "_header", "_set", "data", "end", "op", "start")
+
+    def __init__(self, codec: FamilyCodec, op: Operation | None, data: bytes, start: int,
+                 end: int) -> None:  # fmt: skip
+        self._codec = codec
+        self.op = op.name if op is not None else None
+        self.data = data
+        self._header: dict[str, Any] | None = None
+        header = op.fixed_header if op is not None else None
+        if header is not None:
+            size = op.fixed_header_size if op is not None else 0
+            self._header = codec.tables.struct(header)(data, start, min(end, start + size))
+            start += size
+        self.start = start
+        self.end = end
+        self._set = op.attribute_set if op is not None else None
+        self._attrs: Attrs | None = None
+        self._full: dict[Any, Any] | None = None
+
+    @property
+    def header(self) -> dict[str, Any]:
+        """The fixed header's members (empty when the message has none)."""
+        return dict(self._header or {})
+
+    @property
+    def attrs(self) -> Attrs:
+        """The raw attribute view, for reading by number."""
+        if self._attrs is None:
+            self._attrs = Attrs(self.data, self.start, self.end)
+        return self._attrs
+
+    def to_dict(self) -> dict[Any, Any]:
+        """Full decode (cached): header members and every attribute."""
+        full = self._full
+        if full is None:
+            full = dict(self._header) if self._header else {}
+            if self._set is not None:
+                full.update(walk_set(self._codec.tables.table(self._set), self.data,
+                                     self.start, self.end))  # fmt: skip
+            else:
+                full.update({n: self.data[s:e] for n, s, e in self.attrs.items()})
+            self._full = full
+        return full
+
+    def __getitem__(self, key: Any) -> Any:
+        if self._full is not None:
+            return self._full[key]
+        if self._header is not None and key in self._header:
+            return self._header[key]
+        if self._set is None or isinstance(key, int):
+            return self.to_dict()[key]
+        attr = lookup(self._codec.family.attribute_sets[self._set].attributes, key)
+        if attr is None:
+            raise KeyError(key)
+        if attr.multi_attr or attr.type == "sub-message":
+            return self.to_dict()[attr.name]
+        span = self.attrs.span(attr.value)
+        if span is None:
+            raise KeyError(key)
+        entry = self._codec.tables.table(self._set).get(attr.value)
+        if entry is None:
+            raise KeyError(key)
+        return entry[1](self.data, span[0], span[1])
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self[key]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.to_dict())
+
+    def __len__(self) -> int:
+        return len(self.to_dict())
+
+    def __repr__(self) -> str:
+        return f"Decoded({self.op}, {self.to_dict()!r})"
+
+
+class FamilyCodec:
+    """Encodes requests and decodes messages of one family, by the spec's names."""
+
+    def __init__(self, family: Family) -> None:
+        self.family = family
+        self.tables = Tables(family)
+        self.encoder = Encoder(family)
+
+    def operation(self, name: str | Operation) -> Operation:
+        """An operation by name (kebab or snake case); EncodeError naming the known ones."""
+        if isinstance(name, Operation):
+            return name
+        op = lookup(self.family.operations, name)
+        if op is None:
+            known = ", ".join(self.family.operations)
+            raise EncodeError(f"family {self.family.name} has no operation {name!r} ({known})")
+        return op  # type: ignore[no-any-return]
+
+    def encode(self, op_name: str | Operation, values: Mapping[str, Any] | None = None,
+               mode: str = "do") -> tuple[int, bytes]:  # fmt: skip
+        """(message id to send, body) for a request; the body is fixed header + attributes."""
+        op = self.operation(op_name)
+        modes = op.do if mode == "do" else op.dump
+        message = modes.request if modes is not None else None
+        value = message.value if message is not None and message.value is not None else None
+        if value is None:
+            value = op.request_value
+        if value is None:
+            raise EncodeError(f"operation {op.name} cannot be sent to the kernel ({mode})")
+        header, attrs = self.encoder.split_header(op.fixed_header, dict(values or {}))
+        builder = AttrBuilder()
+        if op.fixed_header is not None:
+            builder.buffer += self.encoder.struct(op.fixed_header, header, ".header")
+        if attrs:
+            if op.attribute_set is None:
+                raise EncodeError(f"operation {op.name} takes no attributes, got {list(attrs)}")
+            self.encoder.attrs(op.attribute_set, attrs, builder)
+        return value, bytes(builder.buffer)
+
+    def encode_attrs(self, set_name: str, values: Mapping[str, Any]) -> bytes:
+        """Only the attributes of `set_name` (for callers building messages themselves)."""
+        builder = AttrBuilder()
+        self.encoder.attrs(set_name, values, builder)
+        return bytes(builder.buffer)
+
+    def reply_op(self, value: int) -> Operation | None:
+        """The operation a message id from the kernel belongs to."""
+        return self.family.op_by_reply(value) or self.family.op_by_request(value)
+
+    def decode(self, msg: Message, op: str | Operation | None = None) -> Decoded:
+        """Decode a message of this family (Generic Netlink or netlink-raw by the spec).
+
+        `op` names the operation when the caller knows it (the reply to its own request);
+        otherwise the message id decides (ids shared by several ops pick the first).
+        """
+        if self.family.is_genetlink:
+            return self.decode_genl(msg, op)
+        return self.decode_raw(msg, op)
+
+    def decode_genl(self, msg: Message, op: str | Operation | None = None) -> Decoded:
+        """A Generic Netlink message: the op comes from genlmsghdr.cmd unless given."""
+        start = msg.payload_start
+        if msg.end - start < GENL_HDRLEN:
+            raise DecodeError("message too short for a genlmsghdr", start)
+        known = self.operation(op) if op is not None else self.reply_op(msg.data[start])
+        return Decoded(self, known, msg.data, start + GENL_HDRLEN, msg.end)
+
+    def decode_raw(self, msg: Message, op: str | Operation | None = None) -> Decoded:
+        """A netlink-raw message (rtnetlink...): the op comes from nlmsg_type unless given."""
+        known = self.operation(op) if op is not None else self.reply_op(msg.type)
+        return Decoded(self, known, msg.data, msg.payload_start, msg.end)
+
+    def decode_attrs(self, set_name: str, data: bytes, start: int = 0,
+                     end: int | None = None) -> dict[Any, Any]:  # fmt: skip
+        """Full decode of attributes of `set_name`."""
+        return self.tables.decode_set(set_name, data, start, len(data) if end is None else end)
+
+    def attr_path(self, op_name: str | Operation, body: bytes, offset: int) -> str:
+        """Name the attribute at byte `offset` of a request body (fixed header + attributes).
+
+        ".header.dev-index" style; numbers where the spec has no name; "" when the offset is
+        not at an attribute.
+        """
+        op = self.operation(op_name)
+        start = op.fixed_header_size
+        if offset < start and op.fixed_header is not None:
+            return f".{op.fixed_header}"
+        numbers = attr_path(body, start, len(body), offset)
+        return self.name_path(op.attribute_set, numbers)
+
+    def name_path(self, set_name: str | None, numbers: list[int]) -> str:
+        """Attribute numbers through nests -> ".name.name" (numbers kept where unknown)."""
+        parts: list[str] = []
+        for number in numbers:
+            aset = self.family.attribute_sets.get(set_name or "")
+            attr = aset.by_value.get(number) if aset is not None else None
+            if attr is None:
+                parts.append(str(number))
+                set_name = None
+                continue
+            parts.append(attr.name)
+            set_name = attr.nested_attributes
+            if attr.type == "indexed-array":
+                set_name = None  # the next number is an index
+        return "." + ".".join(parts) if parts else ""
+
+    def missing_path(self, op_name: str | Operation, body: bytes, nest_offset: int | None,
+                     missing_type: int) -> str:  # fmt: skip
+        """Name a missing attribute: its nest (by offset, or the top level) plus its number."""
+        op = self.operation(op_name)
+        numbers: list[int] = []
+        if nest_offset is not None:
+            numbers = attr_path(body, op.fixed_header_size, len(body), nest_offset)
+        return self.name_path(op.attribute_set, [*numbers, missing_type])
+
+
+__all__ = ["Decoded", "FamilyCodec", "spec_name"]

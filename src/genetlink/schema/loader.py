@@ -1,0 +1,112 @@
+"""Load a kernel-style netlink YAML spec into a `Family`.
+
+YAML is parsed with PyYAML's C loader (``yaml.CSafeLoader``; the pure-Python SafeLoader is
+~6x slower on rt-link.yaml) and imported only when a spec is loaded, so ``import genetlink``
+stays free of YAML.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from genetlink.schema._attributes import build_attribute_sets, build_sub_messages
+from genetlink.schema._definitions import build_definitions, const_values
+from genetlink.schema._operations import build_mcast_groups, build_operations, index_operations
+from genetlink.schema._read import Node
+from genetlink.schema._references import check_references
+from genetlink.schema.definitions import Const, EnumDefinition, Struct
+from genetlink.schema.errors import SpecError
+from genetlink.schema.model import Family
+from genetlink.schema.types import NETLINK_GENERIC, PROTOCOLS
+
+FAMILY_KEYS = frozenset(
+    {
+        "name", "doc", "protocol", "protonum", "uapi-header", "c-family-name", "c-version-name",
+        "max-by-define", "cmd-max-name", "cmd-cnt-name", "kernel-policy", "version",
+        "definitions", "attribute-sets", "sub-messages", "operations", "mcast-groups",
+        "kernel-family",
+    }
+)  # fmt: skip
+KERNEL_POLICIES = frozenset({"split", "per-op", "global"})
+
+
+def load_spec(path: str | os.PathLike[str], *, strict: bool = False) -> Family:
+    """Load the spec at ``path``. Raises SpecError (naming the file) for any problem,
+    including a file that cannot be read. ``strict`` rejects keys no schema level defines."""
+    source = os.fspath(path)
+    try:
+        text = Path(source).read_bytes()
+    except OSError as e:
+        raise SpecError(source, "", f"cannot read: {e.strerror or e}") from e
+    return load_spec_text(text, source=source, strict=strict)
+
+
+def load_spec_text(text: str | bytes, *, source: str = "<spec>", strict: bool = False) -> Family:
+    """Load a spec from its YAML text; ``source`` names it in errors."""
+    return build_family(parse_yaml(text, source), source=source, strict=strict)
+
+
+def parse_yaml(text: str | bytes, source: str) -> Any:
+    """Parse YAML with the C loader when PyYAML has it; syntax errors become SpecError."""
+    import yaml  # lazily: `import genetlink` must not import YAML
+
+    loader = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+    try:
+        return yaml.load(text, Loader=loader)  # a safe loader, never the full one
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e)
+        raise SpecError(source, where, f"invalid YAML: {problem}") from e
+
+
+def build_family(data: Any, *, source: str = "<spec>", strict: bool = False) -> Family:
+    """Build a Family from an already parsed spec (a dict as YAML/JSON loaders return)."""
+    root = Node(data, "", source, strict)
+    root.check_keys(FAMILY_KEYS)
+    name = root.req_str("name")
+    protocol = root.choice("protocol", PROTOCOLS, "genetlink") or "genetlink"
+    protonum = root.opt_uint("protonum")
+    if protocol == "netlink-raw":
+        if protonum is None:
+            raise root.error("protonum", "a netlink-raw spec needs protonum")
+    else:
+        protonum = NETLINK_GENERIC if protonum is None else protonum
+    version = root.opt_uint("version")
+    defs = build_definitions(root.children("definitions"), name)
+    consts = const_values(defs, name)
+    set_nodes = root.children("attribute-sets")
+    sets = build_attribute_sets(set_nodes, defs, consts)
+    subs = build_sub_messages(root.children("sub-messages"), defs, sets)
+    check_references(set_nodes, sets, defs, subs)
+    groups = build_mcast_groups(root.child("mcast-groups"))
+    ops_node = root.child("operations")
+    if ops_node is None:
+        raise root.error("operations", "missing required key")
+    model, fixed_header, ops = build_operations(ops_node, sets, defs, groups)
+    request_ops, reply_ops = index_operations(ops)
+    return Family(
+        name=name,
+        protocol=protocol,
+        protonum=protonum,
+        version=1 if version is None else version,
+        msg_id_model=model,
+        definitions=MappingProxyType(defs),
+        consts=MappingProxyType({n: d for n, d in defs.items() if isinstance(d, Const)}),
+        enums=MappingProxyType({n: d for n, d in defs.items() if isinstance(d, EnumDefinition)}),
+        structs=MappingProxyType({n: d for n, d in defs.items() if isinstance(d, Struct)}),
+        attribute_sets=MappingProxyType(sets),
+        sub_messages=MappingProxyType(subs),
+        operations=MappingProxyType(ops),
+        request_ops=request_ops,
+        reply_ops=reply_ops,
+        mcast_groups=MappingProxyType(groups),
+        fixed_header=fixed_header,
+        doc=root.opt_str("doc") or "",
+        uapi_header=root.opt_str("uapi-header"),
+        kernel_policy=root.choice("kernel-policy", KERNEL_POLICIES, "split") or "split",
+        source=source,
+    )
