@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint unit vm-test bench clean
+.PHONY: setup run test check lint unit vm-test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,12 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests examples bench
 	$(VENV)/bin/mypy
 
-# The whole test suite: lint, type check, unit tests, real-kernel tests (root, in namespaces).
-test: lint
+# The whole test suite: lint, type check, unit and real-kernel tests (root, in namespaces),
+# then the genltest module's tests inside a qemu VM.
+test: check vm-test
+
+# Everything but the VM: lint, type check, unit and real-kernel tests.
+check: lint
 	$(VENV)/bin/pytest
 
 unit: $(STAMP)

@@ -12,7 +12,7 @@ results=${GT_RESULTS:?}
 checkout=${GT_CHECKOUT:?}
 module=${GT_MODULE:?}
 
-echo "genltest-vm: kernel $(uname -r), $(nproc) cpus"
+echo "genltest-vm: [$(cut -d" " -f1 /proc/uptime)s] kernel $(uname -r), $(nproc) cpus"
 if ! insmod "$module"; then
 	echo "genltest-vm: insmod $module failed"
 	dmesg > "$results/dmesg.txt"

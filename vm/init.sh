@@ -12,7 +12,7 @@
 /bin/busybox --install -s /bin
 export PATH=/bin
 
-say() { echo "genltest-vm: $*" > /dev/console; }
+say() { echo "genltest-vm: [$(cut -d" " -f1 /proc/uptime)s] $*" > /dev/console; }
 
 die() {
 	say "FATAL: $*"

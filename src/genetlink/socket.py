@@ -142,8 +142,10 @@ class NetlinkSocket:
             kernel_peer = protocol != c.NETLINK_USERSOCK
         self.engine = Engine(kernel_peer=kernel_peer, dump_retries=dump_retries)
         self._buffer = bytearray(_RECV_BUFFER)
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()  # `with self._lock` is C-level; the condition shares it
+        self._cond = threading.Condition(self._lock)
         self._reading = False
+        self._waiters = 0
         self._timeout: float | None = None
         self._closed = False
 
@@ -220,7 +222,7 @@ class NetlinkSocket:
         whose answers the caller reads itself with `receive`).
         """
         if seq is None:
-            with self._cond:
+            with self._lock:
                 seq = self.engine.next_seq()
         header = build_header(16 + len(payload), msg_type, flags, seq, self.port)
         self.send_raw(header + payload, port=port, groups=groups)
@@ -264,42 +266,49 @@ class NetlinkSocket:
     def _pump(self, ready: Callable[[], bool], timeout: float | None) -> bool:
         """Read datagrams into the engine until `ready()`; False on timeout.
 
-        Only one thread reads at a time; the others wait to be told that something arrived.
+        Only one thread reads at a time (the lock is released while it waits in recv); the
+        others sleep on the condition and are woken after each datagram, since answers are
+        routed by sequence number whoever reads them.
         """
+        cond = self._cond
         deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            with self._cond:
-                while True:
-                    if ready():
-                        return True
-                    remaining = None if deadline is None else deadline - time.monotonic()
-                    if remaining is not None and remaining <= 0:
+        remaining = timeout
+        with self._lock:
+            while not ready():
+                if deadline is not None:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
                         return False
-                    if not self._reading:
-                        self._reading = True
-                        break
-                    self._cond.wait(remaining)
-            try:
-                self._read_once(remaining)
-            except TimeoutError:
-                pass
-            finally:
-                with self._cond:
+                if self._reading:
+                    self._waiters += 1
+                    try:
+                        cond.wait(remaining)
+                    finally:
+                        self._waiters -= 1
+                    continue
+                self._reading = True
+                cond.release()
+                overrun = False
+                received = None
+                try:
+                    received = self._recv(remaining)
+                except TimeoutError:
+                    pass  # the deadline check above decides
+                except OSError as exc:
+                    if exc.errno != errno.ENOBUFS:
+                        raise
+                    overrun = True
+                finally:
+                    cond.acquire()
                     self._reading = False
-                    self._cond.notify_all()
-
-    def _read_once(self, timeout: float | None) -> None:
-        try:
-            data, port, _ = self._recv(timeout)
-        except OSError as exc:
-            if exc.errno != errno.ENOBUFS:
-                raise
-            log.info("netlink socket overrun (ENOBUFS) on port %d", self.port)
-            with self._cond:
-                self.engine.overrun()
-            return
-        with self._cond:
-            self.engine.feed(data, port)
+                    if self._waiters:
+                        cond.notify_all()
+                if overrun:
+                    log.info("netlink socket overrun (ENOBUFS) on port %d", self.port)
+                    self.engine.overrun()
+                elif received is not None:
+                    self.engine.feed(received[0], received[1])
+        return True
 
     # -- requests -----------------------------------------------------------------------------
 
@@ -310,7 +319,7 @@ class NetlinkSocket:
         def build(seq: int) -> bytes:
             return build_header(16 + len(payload), msg_type, flags, seq, my_port) + payload
 
-        with self._cond:
+        with self._lock:
             request = self.engine.start(kind, build, operation)
         try:
             while True:
@@ -321,11 +330,11 @@ class NetlinkSocket:
                     )
                 if not (request.kind == "dump" and request.interrupted and request.error is None):
                     return request
-                with self._cond:
+                with self._lock:
                     if not self.engine.retry(request):
                         return request
         finally:
-            with self._cond:
+            with self._lock:
                 self.engine.abandon(request)
 
     def request(
@@ -372,7 +381,7 @@ class NetlinkSocket:
         queue = self.engine.notifications
         if not self._pump(lambda: bool(queue), timeout):
             return None
-        with self._cond:
+        with self._lock:
             return queue.popleft()
 
     def notifications(self, timeout: float | None = None) -> Iterator[Message | Overrun]:

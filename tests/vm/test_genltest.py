@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from vmnl import (
     NETLINK_GENERIC,
+    NL_POLICY_TYPE_ATTR_MAX_VALUE_U,
+    NL_POLICY_TYPE_ATTR_MIN_VALUE_U,
     NLM_F_DUMP,
     NLM_F_MULTI,
     NLM_F_REQUEST,
@@ -27,6 +29,7 @@ from vmnl import (
     cstr,
     dmesg,
     genl_payload,
+    parse_attrs,
     resolve,
     s,
     u,
@@ -154,13 +157,17 @@ def test_count_wrong_length_is_rejected(genl: Sock, fam: Family) -> None:
 
 
 def test_count_out_of_range_is_rejected(genl: Sock, fam: Family) -> None:
-    for value in (0, u("GENLTEST_COUNT_MAX") + 1):
+    lo, hi = u("GENLTEST_COUNT_MIN"), u("GENLTEST_COUNT_MAX")
+    for value in (lo - 1, hi + 1):
         with pytest.raises(AckError) as info:
             list(genl.dump(fam.id, genl_payload(CMD_DUMP, attr_u32(A_COUNT, value))))
         err = info.value
-        assert err.errno == errno.EINVAL
-        assert "range" in err.ext_msg
-        assert NLMSGERR_ATTR_POLICY in err.ext  # the kernel says which policy failed
+        assert err.errno == errno.ERANGE  # the kernel's range check answers ERANGE
+        assert err.ext_msg == "integer out of range"
+        # The kernel also reports the violated policy: a u32 with its bounds.
+        policy = parse_attrs(err.ext[NLMSGERR_ATTR_POLICY][0])
+        assert struct.unpack("=Q", policy[NL_POLICY_TYPE_ATTR_MIN_VALUE_U][0]) == (lo,)
+        assert struct.unpack("=Q", policy[NL_POLICY_TYPE_ATTR_MAX_VALUE_U][0]) == (hi,)
 
 
 def test_message_too_long_is_rejected(genl: Sock, fam: Family) -> None:

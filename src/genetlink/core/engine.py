@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import struct
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Literal
@@ -10,7 +11,7 @@ from typing import Literal
 from ..wire import constants as c
 from ..wire.ack import Ack, parse_done, parse_error
 from ..wire.errors import DecodeError, DumpInterrupted, GenetlinkError, NetlinkError, Overrun
-from ..wire.message import Message, iter_messages
+from ..wire.message import Message, parse_messages
 
 log = logging.getLogger("genetlink.core")
 
@@ -19,6 +20,7 @@ Kind = Literal["do", "dump", "reply"]
 Builder = Callable[[int], bytes]
 
 _SEQ_MAX = 0xFFFF_FFFF
+_ERRNO = struct.Struct("=i").unpack_from
 _ABANDONED_MAX = 1024
 
 
@@ -169,7 +171,7 @@ class Engine:
             return []
         finished: list[Request] = []
         try:
-            for msg in iter_messages(data):
+            for msg in parse_messages(data):
                 self._route(msg, finished)
         except DecodeError as exc:
             self.dropped += 1
@@ -184,6 +186,15 @@ class Engine:
         msg_type = msg.type
         if msg_type == c.NLMSG_ERROR:
             # an ACK ends a "do"; a dump ends only at NLMSG_DONE (or an error)
+            if (
+                not msg.flags & c.NLM_F_ACK_TLVS
+                and msg.end - msg.payload_start >= 4
+                and _ERRNO(msg.data, msg.payload_start)[0] == 0
+            ):
+                if request.kind != "dump":  # a plain ACK: nothing more to read in it
+                    request.done = True
+                    finished.append(request)
+                return
             self._answer(request, parse_error(msg), finished, ends=request.kind != "dump")
         elif msg_type == c.NLMSG_DONE:
             if request.kind == "dump":

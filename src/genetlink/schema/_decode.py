@@ -8,14 +8,16 @@ display hint, dicts for nests and structs, lists for arrays and multi-attr.
 
 from __future__ import annotations
 
+import array
 import ipaddress
 import struct
+import sys
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, Literal
 
-from genetlink.schema.definitions import EnumDefinition, Struct
+from genetlink.schema.definitions import EnumDefinition, Struct, StructMember
 from genetlink.schema.model import Attribute, Family
 from genetlink.schema.types import SCALAR_SIZES
 from genetlink.wire import codecs
@@ -24,9 +26,13 @@ from genetlink.wire.errors import DecodeError
 
 #: decoder(data, start, end) -> value
 Decoder = Callable[[bytes, int, int], Any]
-#: number -> (name, decoder, multi_attr, late); late entries are sub-messages, decoded after
-#: their siblings because the selector may come later in the message.
-Table = dict[int, tuple[str, Decoder, bool, bool]]
+
+# How a table entry decodes its payload (the hot loop branches on these instead of calling).
+SCALAR = 0  # arg: (unpack_from, size, signed, byte order); read inline
+CALL = 1  # arg: a Decoder
+LATE = 2  # arg: a sub-message decoder taking the decoded siblings too; runs after the others
+#: number -> (name, how, arg, multi_attr)
+Table = dict[int, tuple[str, int, Any, bool]]
 
 _unpack_nla = struct.Struct("=HH").unpack_from
 
@@ -34,38 +40,50 @@ _unpack_nla = struct.Struct("=HH").unpack_from
 def walk_set(table: Table, data: bytes, start: int, end: int) -> dict[Any, Any]:
     """Decode every attribute in data[start:end] with `table` (the hot loop of full decodes)."""
     out: dict[Any, Any] = {}
-    late: list[tuple[str, int, int, Decoder]] | None = None
+    late: list[tuple[str, int, int, Any]] | None = None
     offset = start
     get = table.get
+    unpack_nla = _unpack_nla
     try:
         while end - offset >= 4:
-            length, attr_type = _unpack_nla(data, offset)
+            length, attr_type = unpack_nla(data, offset)
             stop = offset + length
             if length < 4 or stop > end:
                 raise DecodeError(f"bad attribute length {length}", offset)
-            number = attr_type & NLA_TYPE_MASK
-            entry = get(number)
+            entry = get(attr_type & 0x3FFF)
             if entry is None:
-                out[number] = data[offset + 4 : stop]  # unknown to the spec: kept by number
-            elif entry[3]:
-                if late is None:
-                    late = []
-                late.append((entry[0], offset + 4, stop, entry[1]))
-            elif entry[2]:
-                value = entry[1](data, offset + 4, stop)
-                existing = out.get(entry[0])
-                if existing is None:
-                    out[entry[0]] = [value]
-                else:
-                    existing.append(value)
+                out[attr_type & 0x3FFF] = data[offset + 4 : stop]  # unknown: kept by number
             else:
-                out[entry[0]] = entry[1](data, offset + 4, stop)
+                name, how, arg, multi = entry
+                if how == SCALAR:
+                    if length - 4 == arg[1]:
+                        value = arg[0](data, offset + 4)[0]
+                    else:  # spec drift: the kernel sent another width; read what is there
+                        value = int.from_bytes(data[offset + 4 : stop], arg[3], signed=arg[2])
+                elif how == CALL:
+                    value = arg(data, offset + 4, stop)
+                else:
+                    if late is None:
+                        late = []
+                    late.append((name, offset + 4, stop, arg))
+                    offset = (stop + 3) & ~3
+                    continue
+                if multi:
+                    existing = out.get(name)
+                    if existing is None:
+                        out[name] = [value]
+                    else:
+                        existing.append(value)
+                else:
+                    out[name] = value
             offset = (stop + 3) & ~3
-    except (struct.error, IndexError, UnicodeDecodeError) as exc:
+    except (struct.error, IndexError, UnicodeDecodeError, ValueError) as exc:
+        if isinstance(exc, DecodeError):
+            raise
         raise DecodeError(f"malformed attribute: {exc}", offset) from None
     if late:
         for name, s, e, decode in late:
-            out[name] = decode(data, s, e, out)  # type: ignore[call-arg]
+            out[name] = decode(data, s, e, out)
     return out
 
 
@@ -85,20 +103,63 @@ def _int_decoder(type_name: str, byte_order: str | None) -> Decoder:
     return decode
 
 
+def _flag_names(value: int, bits: list[tuple[str, int]]) -> list[str | int]:
+    names: list[str | int] = []
+    for name, mask in bits:
+        if value & mask:
+            names.append(name)
+            value &= ~mask
+    if value:
+        names.append(value)  # bits the spec does not name stay visible as a number
+    return names
+
+
+def _struct_layout(st: Struct) -> tuple[str, list[str], list[int]] | None:
+    """A single struct format for `st`, or None when a member needs its own byte order."""
+    codes = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q",
+             "s8": "b", "s16": "h", "s32": "i", "s64": "q"}  # fmt: skip
+    fmt, names, positions = "=", [], []
+    for index, m in enumerate(st.members):
+        if m.type == "pad":
+            fmt += f"{m.size}x"
+            continue
+        if m.type in codes and m.byte_order is None:
+            fmt += codes[m.type]
+        elif m.type in ("string", "binary") and m.struct is None:
+            fmt += f"{m.size}s"
+        else:
+            return None
+        names.append(m.name)
+        positions.append(index)
+    return fmt, names, positions
+
+
+def _packed_array(type_name: str, byte_order: str | None) -> Decoder:
+    """`binary` with a scalar `sub-type`: a packed C array of that scalar (tc, af-spec conf)."""
+    typecode = _ARRAY_CODES[type_name]
+    size = SCALAR_SIZES[type_name]
+    foreign = "big-endian" if sys.byteorder == "little" else "little-endian"
+    swap = byte_order == foreign
+
+    def decode(data: bytes, start: int, end: int) -> list[int]:
+        values = array.array(typecode, data[start : end - (end - start) % size])
+        if swap:
+            values.byteswap()
+        return values.tolist()
+
+    return decode
+
+
+_ARRAY_CODES = {"u8": "B", "s8": "b", "u16": "H", "s16": "h",
+                "u32": "I", "s32": "i", "u64": "Q", "s64": "q"}  # fmt: skip
+
+
 def _enum_decoder(inner: Decoder, enum: EnumDefinition, as_flags: bool) -> Decoder:
-    if as_flags:
-        bits = [(mask, name) for name, mask in enum.flag_values.items()]
+    if as_flags or enum.is_flags:
+        bits = list(enum.flag_values.items())
 
         def decode_flags(data: bytes, start: int, end: int) -> list[str | int]:
-            value = inner(data, start, end)
-            names: list[str | int] = []
-            for mask, name in bits:
-                if value & mask:
-                    names.append(name)
-                    value &= ~mask
-            if value:
-                names.append(value)  # bits the spec does not name stay visible as a number
-            return names
+            return _flag_names(inner(data, start, end), bits)
 
         return decode_flags
     names = enum.names
@@ -152,6 +213,7 @@ class Tables:
         self.family = family
         self._sets: dict[str, Table] = {}
         self._structs: dict[str, Callable[[bytes, int, int], dict[str, Any]]] = {}
+        self._lazy: dict[tuple[str, int], Decoder] = {}
 
     def table(self, set_name: str) -> Table:
         """The decode table of `set_name` (built on first use; recursive sets are fine)."""
@@ -162,9 +224,26 @@ class Tables:
             for attr in self.family.attribute_sets[set_name].by_value.values():
                 if attr.type in ("unused", "pad"):
                     continue
-                late = attr.type == "sub-message"
-                table[attr.value] = (attr.name, self.decoder(attr), attr.multi_attr, late)
+                table[attr.value] = (attr.name, *self._how(attr), attr.multi_attr)
         return table
+
+    def _how(self, attr: Attribute) -> tuple[int, Any]:
+        if attr.type == "sub-message":
+            return LATE, self._sub_message_decoder(attr)
+        plain = attr.enum is None and attr.display_hint is None
+        if attr.type in SCALAR_SIZES and plain:
+            codec = codecs.scalar(attr.type, attr.byte_order)
+            order = "big" if attr.byte_order == "big-endian" else "little"
+            return SCALAR, (codec.unpack_from, codec.size, attr.type[0] == "s", order)
+        return CALL, self.decoder(attr)
+
+    def lazy_decoder(self, set_name: str, attr: Attribute) -> Decoder:
+        """The decoder of one attribute, for reading a single value without a full decode."""
+        key = (set_name, attr.value)
+        decoder = self._lazy.get(key)
+        if decoder is None:
+            decoder = self._lazy[key] = self.decoder(attr)
+        return decoder
 
     def decode_set(self, set_name: str, data: bytes, start: int, end: int) -> dict[Any, Any]:
         """Full decode of the attributes of `set_name` in data[start:end]."""
@@ -179,6 +258,32 @@ class Tables:
         return decode
 
     def _build_struct(self, st: Struct) -> Callable[[bytes, int, int], dict[str, Any]]:
+        size = st.size
+        name = st.name
+        layout = _struct_layout(st)
+        if layout is not None:
+            # Every member is a host-order scalar, pad, or fixed-size bytes: one unpack_from
+            # reads them all; enums, hints and strings are converted afterwards.
+            fmt, names, positions = layout
+            unpack = struct.Struct(fmt).unpack_from
+            post: list[tuple[int, Callable[[Any], Any]]] = []
+            for i, j in enumerate(positions):
+                convert = self._convert(st.members[j])
+                if convert is not None:
+                    post.append((i, convert))
+
+            def decode_fast(data: bytes, start: int, end: int) -> dict[str, Any]:
+                if end - start < size:
+                    raise DecodeError(f"struct {name} needs {size} bytes, got {end - start}", start)
+                values = unpack(data, start)
+                if not post:
+                    return dict(zip(names, values, strict=True))
+                converted = list(values)
+                for i, convert in post:
+                    converted[i] = convert(converted[i])
+                return dict(zip(names, converted, strict=True))
+
+            return decode_fast
         fields: list[tuple[str, Decoder, int, int]] = []
         for m in st.members:
             if m.type == "pad":
@@ -186,14 +291,30 @@ class Tables:
             decoder = self._member_decoder(m.type, m.byte_order, m.display_hint, m.enum,
                                            m.enum_as_flags, m.struct)  # fmt: skip
             fields.append((m.name, decoder, m.offset, m.offset + m.size))
-        size = st.size
 
         def decode(data: bytes, start: int, end: int) -> dict[str, Any]:
             if end - start < size:
-                raise DecodeError(f"struct {st.name} needs {size} bytes, got {end - start}", start)
+                raise DecodeError(f"struct {name} needs {size} bytes, got {end - start}", start)
             return {name: dec(data, start + s, start + e) for name, dec, s, e in fields}
 
         return decode
+
+    def _convert(self, m: StructMember) -> Callable[[Any], Any] | None:
+        """Post-processing of a value read by a whole-struct unpack (None: keep as is)."""
+        if m.type == "string":
+            return lambda raw: raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+        if m.type == "binary":
+            return _hinted_bytes(m.display_hint)
+        if m.display_hint == "ipv4":
+            return lambda v: ipaddress.IPv4Address(v)
+        if m.enum is not None and m.enum in self.family.enums:
+            enum = self.family.enums[m.enum]
+            if m.enum_as_flags or enum.is_flags:
+                bits = list(enum.flag_values.items())
+                return lambda v: _flag_names(v, bits)
+            names = enum.names
+            return lambda v: names.get(v, v)
+        return None
 
     def _member_decoder(
         self,
@@ -221,6 +342,8 @@ class Tables:
     def decoder(self, attr: Attribute) -> Decoder:
         """The decoder of one attribute's payload."""
         kind = attr.type
+        if kind == "binary" and attr.sub_type in SCALAR_SIZES:
+            return _packed_array(attr.sub_type, attr.byte_order)
         if kind in SCALAR_SIZES or kind == "binary" or kind == "string":
             return self._member_decoder(kind, attr.byte_order, attr.display_hint, attr.enum,
                                         attr.enum_as_flags, attr.struct)  # fmt: skip
@@ -303,7 +426,7 @@ class Tables:
             offset = start
             if fmt.fixed_header:
                 out.update(self.struct(fmt.fixed_header)(data, start, end))
-                offset += fmt.fixed_header_size
+                offset += (fmt.fixed_header_size + 3) & ~3
             if fmt.attribute_set:
                 out.update(self.decode_set(fmt.attribute_set, data, offset, end))
             return out

@@ -142,6 +142,9 @@ class Encoder:
             return codecs.encode_bitfield32(bits, selector)
         if attr.struct is not None and isinstance(value, Mapping):
             return self.struct(attr.struct, value, path)
+        if kind == "binary" and attr.sub_type in SCALAR_SIZES and isinstance(value, (list, tuple)):
+            codec = codecs.scalar(attr.sub_type or "", attr.byte_order)
+            return b"".join(codec.pack(codecs.check_range(attr.sub_type or "", v)) for v in value)
         raw = self._binary(value, attr.display_hint, path)
         self._check_length(attr, len(raw), path)
         return raw
@@ -192,7 +195,8 @@ class Encoder:
         header, rest = self.split_header(fmt.fixed_header, value)
         token = builder.nest_start(attr.value)
         if fmt.fixed_header:
-            builder.buffer += self.struct(fmt.fixed_header, header, path)
+            raw = self.struct(fmt.fixed_header, header, path)
+            builder.buffer += raw + b"\0" * (-len(raw) & 3)
         if fmt.attribute_set:
             self.attrs(fmt.attribute_set, rest, builder, path)
         builder.nest_end(token)

@@ -1,9 +1,9 @@
 """The runtime codec of a family: requests from dicts, replies to lazy mappings.
 
-    codec = FamilyCodec(family)
-    cmd, body = codec.encode("dev-get", {"ifindex": 1})      # body: fixed header + attributes
-    reply = codec.decode(msg)                                 # Decoded: a lazy Mapping
-    reply["ifname"]; dict(reply); reply.to_dict()             # one value, or a full decode
+codec = FamilyCodec(family)
+cmd, body = codec.encode("dev-get", {"ifindex": 1})      # body: fixed header + attributes
+reply = codec.decode(msg)                                 # Decoded: a lazy Mapping
+reply["ifname"]; dict(reply); reply.to_dict()             # one value, or a full decode
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class Decoded(Mapping[Any, Any]):
         if header is not None:
             size = op.fixed_header_size if op is not None else 0
             self._header = codec.tables.struct(header)(data, start, min(end, start + size))
-            start += size
+            start += (size + 3) & ~3  # attributes start at NLMSG_ALIGN(header size)
         self.start = start
         self.end = end
         self._set = op.attribute_set if op is not None else None
@@ -86,10 +86,7 @@ class Decoded(Mapping[Any, Any]):
         span = self.attrs.span(attr.value)
         if span is None:
             raise KeyError(key)
-        entry = self._codec.tables.table(self._set).get(attr.value)
-        if entry is None:
-            raise KeyError(key)
-        return entry[1](self.data, span[0], span[1])
+        return self._codec.tables.lazy_decoder(self._set, attr)(self.data, span[0], span[1])
 
     def __contains__(self, key: object) -> bool:
         try:
@@ -140,7 +137,8 @@ class FamilyCodec:
         header, attrs = self.encoder.split_header(op.fixed_header, dict(values or {}))
         builder = AttrBuilder()
         if op.fixed_header is not None:
-            builder.buffer += self.encoder.struct(op.fixed_header, header, ".header")
+            raw = self.encoder.struct(op.fixed_header, header, ".header")
+            builder.buffer += raw + b"\0" * (-len(raw) & 3)  # attributes start 4-byte aligned
         if attrs:
             if op.attribute_set is None:
                 raise EncodeError(f"operation {op.name} takes no attributes, got {list(attrs)}")
@@ -192,7 +190,7 @@ class FamilyCodec:
         not at an attribute.
         """
         op = self.operation(op_name)
-        start = op.fixed_header_size
+        start = (op.fixed_header_size + 3) & ~3
         if offset < start and op.fixed_header is not None:
             return f".{op.fixed_header}"
         numbers = attr_path(body, start, len(body), offset)
@@ -220,7 +218,7 @@ class FamilyCodec:
         op = self.operation(op_name)
         numbers: list[int] = []
         if nest_offset is not None:
-            numbers = attr_path(body, op.fixed_header_size, len(body), nest_offset)
+            numbers = attr_path(body, (op.fixed_header_size + 3) & ~3, len(body), nest_offset)
         return self.name_path(op.attribute_set, [*numbers, missing_type])
 
 

@@ -79,9 +79,7 @@ def declare_family(
             {"name": set_name, "attributes": [_attribute(n, d) for n, d in attrs.items()]}
             for set_name, attrs in sets.items()
         ],
-        "operations": {
-            "list": [_operation(n, d, main_set) for n, d in (operations or {}).items()]
-        },
+        "operations": {"list": [_operation(n, d, main_set) for n, d in (operations or {}).items()]},
     }
     if protocol == "genetlink-legacy":
         spec["version"] = version

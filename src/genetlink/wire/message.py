@@ -61,8 +61,9 @@ class Message:
         )
 
 
-def iter_messages(data: bytes) -> Iterator[Message]:
-    """Walk the messages of one datagram; raise DecodeError on a malformed header."""
+def parse_messages(data: bytes) -> list[Message]:
+    """All messages of one datagram, in order; DecodeError on a malformed header."""
+    messages = []
     offset = 0
     size = len(data)
     while offset < size:
@@ -74,13 +75,14 @@ def iter_messages(data: bytes) -> Iterator[Message]:
         end = offset + length
         if end > size:
             raise DecodeError(f"nlmsg_len {length} runs past the datagram ({size} bytes)", offset)
-        yield Message(data, offset, end, msg_type, flags, seq, port)
+        messages.append(Message(data, offset, end, msg_type, flags, seq, port))
         offset = (end + 3) & ~3
+    return messages
 
 
-def parse_messages(data: bytes) -> list[Message]:
-    """All messages of one datagram, in order."""
-    return list(iter_messages(data))
+def iter_messages(data: bytes) -> Iterator[Message]:
+    """Iterate over the messages of one datagram (see `parse_messages`)."""
+    return iter(parse_messages(data))
 
 
 def build_message(msg_type: int, flags: int, seq: int, port: int, payload: bytes = b"") -> bytes:

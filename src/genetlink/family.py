@@ -1,0 +1,300 @@
+"""One entry point for any family a YAML spec describes: Generic Netlink or netlink-raw.
+
+    with open_family("netdev") as netdev:
+        for dev in netdev.dump("dev-get"):
+            print(dev["ifindex"], dev["xdp-features"])
+    with open_family("rt-link", netns="blue") as rtnl:
+        rtnl.do("newlink", {...}, flags="create|excl")
+
+The spec is found through `genetlink.schema.search` (a name on the spec search path, or a
+path). Generic Netlink families are resolved by name with CTRL_CMD_GETFAMILY on the same
+socket (multicast group ids come from that answer); netlink-raw families (rtnetlink...)
+speak straight to the spec's `protonum` and use the spec's group numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from genetlink.schema.codec import Decoded, FamilyCodec
+from genetlink.schema.model import Family, Operation
+from genetlink.schema.search import load_family
+from genetlink.socket import NetlinkSocket
+from genetlink.wire import constants as c
+from genetlink.wire.attrs import Attrs
+from genetlink.wire.errors import EncodeError, GenetlinkError, NetlinkError, Overrun
+from genetlink.wire.genl import GENLMSGHDR
+from genetlink.wire.message import Message
+
+log = logging.getLogger("genetlink.family")
+
+#: Request flag names accepted by `FamilyClient.do(..., flags=...)`.
+FLAG_NAMES: dict[str, int] = {**c.NEW_FLAGS, **c.DELETE_FLAGS, "echo": c.NLM_F_ECHO}
+
+
+class FamilyNotFound(GenetlinkError, LookupError):
+    """The running kernel does not know a Generic Netlink family of that name."""
+
+
+def parse_flags(flags: int | str | Iterable[str | int] | None) -> int:
+    """Request flags from a number, a name ("create"), "create|excl", or a list of either."""
+    if flags is None:
+        return 0
+    if isinstance(flags, int):
+        return flags
+    items: Iterable[str | int] = flags.replace(",", "|").split("|") if isinstance(
+        flags, str) else flags  # fmt: skip
+    out = 0
+    for item in items:
+        if isinstance(item, int):
+            out |= item
+            continue
+        name = item.strip().lower().removeprefix("nlm_f_").replace("_", "-")
+        if not name:
+            continue
+        if name not in FLAG_NAMES:
+            raise EncodeError(f"unknown request flag {item!r} ({', '.join(FLAG_NAMES)})")
+        out |= FLAG_NAMES[name]
+    return out
+
+
+def _resolve_genl(sock: NetlinkSocket, name: str) -> tuple[int, dict[str, int]]:
+    """(family id, {group name: id}) of a Generic Netlink family, via CTRL_CMD_GETFAMILY.
+
+    Done at wire level on the caller's socket: a "do" by name lets the kernel autoload the
+    family's module.
+    """
+    raw = name.encode() + b"\0"
+    attr = (4 + len(raw)).to_bytes(2, "little") + c.CTRL_ATTR_FAMILY_NAME.to_bytes(2, "little")
+    payload = GENLMSGHDR.pack(c.CTRL_CMD_GETFAMILY, 1, 0) + attr + raw + b"\0" * (-len(raw) & 3)
+    try:
+        replies = sock.request(c.GENL_ID_CTRL, payload, operation="getfamily")
+    except NetlinkError as exc:
+        if exc.errno == 2:  # ENOENT: no such family in this kernel
+            raise FamilyNotFound(f"the kernel has no Generic Netlink family {name!r}") from None
+        raise
+    if not replies:
+        raise FamilyNotFound(f"nlctrl gave no answer for family {name!r}")
+    msg = replies[0]
+    attrs = Attrs(msg.data, msg.payload_start + c.GENL_HDRLEN, msg.end)
+    family_id = attrs.u16(c.CTRL_ATTR_FAMILY_ID)
+    if family_id is None:
+        raise FamilyNotFound(f"nlctrl's answer for {name!r} has no family id")
+    groups: dict[str, int] = {}
+    nest = attrs.nested(c.CTRL_ATTR_MCAST_GROUPS)
+    for group in _entries(nest):
+        group_name = group.string(c.CTRL_ATTR_MCAST_GRP_NAME)
+        group_id = group.u32(c.CTRL_ATTR_MCAST_GRP_ID)
+        if group_name is not None and group_id is not None:
+            groups[group_name] = group_id
+    return family_id, groups
+
+
+def _entries(nest: Attrs | None) -> list[Attrs]:
+    """The nested entries of an nlctrl array (each entry is a nest numbered 1, 2, ...)."""
+    if nest is None:
+        return []
+    return [Attrs(nest.data, start, end) for _, start, end in nest.items()]
+
+
+class FamilyClient:
+    """Requests, dumps and notifications of one spec-described family on one socket.
+
+    Values go in as dicts with the spec's names; answers come back as lazily decoded
+    `Decoded` mappings. Build one with `open_family`.
+    """
+
+    def __init__(self, family: Family, sock: NetlinkSocket, *, family_id: int | None = None,
+                 groups: Mapping[str, int] | None = None) -> None:  # fmt: skip
+        self.family = family
+        self.codec = FamilyCodec(family)
+        self.sock = sock
+        #: the Generic Netlink family id (None for netlink-raw)
+        self.family_id = family_id
+        self._groups = dict(groups or {})
+        self._notify_ops = self._notification_ops()
+
+    @property
+    def name(self) -> str:
+        """The family's name as the spec gives it."""
+        return self.family.name
+
+    @property
+    def groups(self) -> dict[str, int]:
+        """Multicast group name -> number (from nlctrl, or the spec for netlink-raw)."""
+        if self.family.is_genetlink:
+            return dict(self._groups)
+        return {g.name: g.value for g in self.family.mcast_groups.values() if g.value is not None}
+
+    def _notification_ops(self) -> dict[int, Operation]:
+        """Message id -> op for messages the kernel sends on its own (notifications first)."""
+        ops: dict[int, Operation] = {}
+        for op in self.family.operations.values():
+            value = op.reply_value if op.reply_value is not None else op.value
+            if op.is_notification and value is not None:
+                ops.setdefault(value, op)
+        return ops
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def _message(self, op: Operation, values: Mapping[str, Any] | None, mode: str
+                 ) -> tuple[int, bytes]:  # fmt: skip
+        """(nlmsg_type, payload) of a request; EncodeError before anything is sent."""
+        value, body = self.codec.encode(op, values, mode)
+        if self.family_id is None:
+            return value, body
+        header = GENLMSGHDR.pack(value, self.family.version or 1, 0)
+        return self.family_id, header + body
+
+    def _named(self, exc: NetlinkError, op: Operation) -> NetlinkError:
+        """Fill in the operation name and the bad/missing attribute paths of a kernel error."""
+        exc.operation = op.name
+        request = exc.request
+        if request is None:
+            return exc
+        skip = c.NLMSG_HDRLEN + (c.GENL_HDRLEN if self.family_id is not None else 0)
+        body = request[skip:]
+        try:
+            if exc.bad_offset is not None and exc.bad_offset >= skip:
+                exc.attr_path = self.codec.attr_path(op, body, exc.bad_offset - skip) or None
+            if exc.missing_type is not None:
+                nest = exc.missing_nest - skip if exc.missing_nest is not None else None
+                exc.missing_path = self.codec.missing_path(op, body, nest, exc.missing_type)
+        except GenetlinkError as inner:  # a path is a nicety; the kernel's error is what counts
+            log.debug("could not name the attribute of %s: %s", op.name, inner)
+        return exc
+
+    def do(self, op: str | Operation, values: Mapping[str, Any] | None = None, *,
+           flags: int | str | Iterable[str | int] | None = 0,
+           timeout: float | None = None) -> Decoded | list[Decoded] | None:  # fmt: skip
+        """Send a request and wait for the ACK.
+
+        Returns the decoded reply, a list when the kernel sent several, None when it sent only
+        the ACK. `flags` adds request flags: NLM_F_* numbers or names ("create|excl",
+        ["create", "replace"], "echo"). Raises NetlinkError with `.operation` and, when the
+        kernel pointed at an attribute, `.attr_path`/`.missing_path` by name.
+        """
+        operation = self.codec.operation(op)
+        msg_type, payload = self._message(operation, values, "do")
+        try:
+            replies = self.sock.request(msg_type, payload, parse_flags(flags),
+                                        operation=operation.name, timeout=timeout)  # fmt: skip
+        except NetlinkError as exc:
+            raise self._named(exc, operation) from None
+        decoded = [self.codec.decode(m, operation) for m in replies]
+        if not decoded:
+            return None
+        return decoded[0] if len(decoded) == 1 else decoded
+
+    def dump(self, op: str | Operation, values: Mapping[str, Any] | None = None, *,
+             flags: int | str | Iterable[str | int] | None = 0,
+             timeout: float | None = None) -> list[Decoded]:  # fmt: skip
+        """Dump: every reply up to NLMSG_DONE, each decoded lazily (`.to_dict()` for all)."""
+        operation = self.codec.operation(op)
+        msg_type, payload = self._message(operation, values, "dump")
+        try:
+            replies = self.sock.dump(msg_type, payload, parse_flags(flags),
+                                     operation=operation.name, timeout=timeout)  # fmt: skip
+        except NetlinkError as exc:
+            raise self._named(exc, operation) from None
+        return [self.codec.decode(m, operation) for m in replies]
+
+    # -- notifications ----------------------------------------------------------------------
+
+    def group_id(self, group: str | int) -> int:
+        """The number of multicast group `group` (a name from the spec, or a number)."""
+        if isinstance(group, int):
+            return group
+        groups = self.groups
+        number = groups.get(group)
+        if number is None:
+            number = groups.get(group.replace("_", "-"))
+        if number is None:
+            known = ", ".join(groups) or "none"
+            raise EncodeError(f"family {self.name} has no multicast group {group!r} ({known})")
+        return number
+
+    def subscribe(self, group: str | int) -> int:
+        """Join multicast group `group` (by name); returns its number."""
+        number = self.group_id(group)
+        self.sock.join(number)
+        return number
+
+    def unsubscribe(self, group: str | int) -> None:
+        """Leave multicast group `group`."""
+        self.sock.leave(self.group_id(group))
+
+    def decode(self, msg: Message) -> Decoded:
+        """Decode a message from the kernel; the op is found from its message id."""
+        if self.family.is_genetlink:
+            start = msg.payload_start
+            if msg.end - start < c.GENL_HDRLEN:
+                return self.codec.decode(msg)  # raises the DecodeError
+            value = msg.data[start]
+        else:
+            value = msg.type
+        op = self._notify_ops.get(value) or self.codec.reply_op(value)
+        return self.codec.decode(msg, op)
+
+    def notifications(self, timeout: float | None = None) -> Iterator[Decoded | Overrun]:
+        """Notifications of the joined groups as they arrive, decoded; `Overrun` items mean
+        some were lost (resync). Stops after `timeout` seconds without a message."""
+        for item in self.sock.notifications(timeout):
+            if isinstance(item, Overrun):
+                yield item
+            elif self.family_id is None or item.type == self.family_id:
+                yield self.decode(item)
+            else:
+                log.debug("skipped a message of another family (id %d)", item.type)
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the socket."""
+        self.sock.close()
+
+    def __enter__(self) -> FamilyClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = f"id {self.family_id}" if self.family_id is not None else "netlink-raw"
+        return f"FamilyClient({self.name}, {where}, protocol {self.family.protonum})"
+
+
+def open_family(
+    name_or_family: str | os.PathLike[str] | Family,
+    *,
+    spec_path: str | os.PathLike[str] | None = None,
+    netns: str | None = None,
+    env: Mapping[str, str] | None = None,
+    **socket_options: Any,
+) -> FamilyClient:
+    """Open a client for a family: a spec name on the search path, a spec file, or a Family.
+
+    `netns` opens the socket in that network namespace; `env` replaces os.environ for the spec
+    search (GENETLINK_SPEC_PATH). Other keyword arguments go to `NetlinkSocket`. Raises
+    SpecError when no spec is found and FamilyNotFound when the kernel lacks the family.
+    """
+    if isinstance(name_or_family, Family):
+        family = name_or_family
+    else:
+        family = load_family(os.fspath(name_or_family), path=spec_path, env=env)
+    sock = NetlinkSocket(family.protonum, netns=netns, **socket_options)
+    try:
+        if not family.is_genetlink:
+            return FamilyClient(family, sock)
+        family_id, groups = _resolve_genl(sock, family.name)
+        log.debug("family %s has id %d, groups %s", family.name, family_id, groups)
+        return FamilyClient(family, sock, family_id=family_id, groups=groups)
+    except BaseException:
+        sock.close()
+        raise
+
+
+__all__ = ["FLAG_NAMES", "FamilyClient", "FamilyNotFound", "open_family", "parse_flags"]

@@ -1,0 +1,333 @@
+"""The Generic Netlink client: families by name, do, dump, subscribe, notifications.
+
+    with GenlClient() as client:
+        netdev = client.family("netdev", codec)          # codec: names instead of numbers
+        dev = netdev.do("dev-get", {"ifindex": 1})
+        for dev in netdev.dump("dev-get"): ...
+        netdev.subscribe("mgmt")
+        for event in netdev.notifications(timeout=5): ...
+
+Requests go over one socket; notifications arrive on a separate socket per family handle,
+opened on the first `subscribe` (the seed's advice: a busy multicast group must not delay or
+overrun request replies).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..socket import NetlinkSocket, Response
+from ..wire import constants as c
+from ..wire.attrs import AttrBuilder, attr_path
+from ..wire.errors import GenetlinkError, NetlinkError, Overrun
+from ..wire.genl import GENLMSGHDR
+from ..wire.message import Message
+from .cache import FamilyCache
+from .message import GenlMessage, Replies
+from .nlctrl import FamilyInfo, FamilyNotFound, Policy, get_policy, list_families
+
+if TYPE_CHECKING:
+    from ..schema.codec import FamilyCodec
+    from ..schema.model import Family
+
+log = logging.getLogger("genetlink.genl")
+
+#: Errors meaning "this family id does not (or no longer) speak this command".
+_STALE_ERRNOS = (errno.ENOENT, errno.EOPNOTSUPP)
+_HEADERS = c.NLMSG_HDRLEN + c.GENL_HDRLEN
+
+Attributes = bytes | AttrBuilder | Mapping[str, Any] | None
+
+
+class GenlClient:
+    """A Generic Netlink connection (in network namespace `netns` when given).
+
+    timeout:        default seconds to wait for an answer to a request (None: forever)
+    cache_ttl:      seconds a resolved family id is trusted without an nlctrl notification
+    watch_families: listen to nlctrl's "notify" group to refresh the family cache
+    rcvbuf:         receive buffer size of the notification sockets
+    """
+
+    def __init__(
+        self,
+        netns: str | None = None,
+        *,
+        timeout: float | None = 10.0,
+        cache_ttl: float | None = 300.0,
+        watch_families: bool = True,
+        rcvbuf: int | None = None,
+    ) -> None:
+        self.netns = netns
+        self.timeout = timeout
+        self.rcvbuf = rcvbuf
+        self.sock = NetlinkSocket(c.NETLINK_GENERIC, netns=netns)
+        self.cache = FamilyCache(
+            self.sock, netns=netns, watch=watch_families, ttl=cache_ttl, timeout=timeout
+        )
+        self._families: list[GenlFamily] = []
+
+    def family(self, name: str, codec: FamilyCodec | Family | None = None) -> GenlFamily:
+        """A handle on family `name`, resolved now (FamilyNotFound when it does not exist).
+
+        `codec` (a schema FamilyCodec, or a schema Family to build one from) lets commands,
+        attributes and groups be given by name and decodes replies to mappings.
+        """
+        if codec is not None and not hasattr(codec, "decode_genl"):
+            from ..schema.codec import FamilyCodec  # only when a model is passed in
+
+            codec = FamilyCodec(codec)
+        handle = GenlFamily(self, name, codec)  # type: ignore[arg-type]
+        self._families.append(handle)
+        return handle
+
+    def resolve(self, name: str) -> FamilyInfo:
+        """The family's id, version, operations and groups (cached)."""
+        return self.cache.get(name)
+
+    def families(self) -> list[FamilyInfo]:
+        """Every family registered in this namespace."""
+        return list_families(self.sock, timeout=self.timeout)
+
+    def policy(self, family: str | int, op: int | None = None) -> Policy:
+        """The kernel's attribute policies of a family, or of one of its operations."""
+        return get_policy(self.sock, family, op, timeout=self.timeout)
+
+    def close(self) -> None:
+        """Close every socket of the client and of its family handles."""
+        for handle in self._families:
+            handle.close()
+        self._families.clear()
+        self.cache.close()
+        self.sock.close()
+
+    def __enter__(self) -> GenlClient:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = f" in {self.netns}" if self.netns else ""
+        return f"GenlClient(port {self.sock.port}{where})"
+
+
+class GenlFamily:
+    """One family, by name, through a `GenlClient`: requests and notifications.
+
+    `cmd` arguments are command numbers, or op names when the family has a codec. `attrs` are
+    raw attribute bytes / an AttrBuilder, or with a codec a dict of attribute names to values.
+    Replies are `Decoded` mappings with a codec, else `GenlMessage` views.
+    """
+
+    def __init__(self, client: GenlClient, name: str, codec: FamilyCodec | None = None) -> None:
+        self.client = client
+        self.name = name
+        self.codec = codec
+        self._notify: NetlinkSocket | None = None
+        self._groups: dict[str, int] = {}
+        self.info  # noqa: B018 - resolve now, so an unknown family fails at once
+
+    @property
+    def info(self) -> FamilyInfo:
+        """What nlctrl says about the family (cached; refreshed on nlctrl events)."""
+        return self.client.cache.get(self.name)
+
+    @property
+    def id(self) -> int:
+        """The family id (nlmsg_type of its messages)."""
+        return self.info.id
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def do(self, cmd: int | str, attrs: Attributes = None, *, flags: int = 0,
+           timeout: float | None = None) -> Any:  # fmt: skip
+        """Send a "do" request and wait for its ACK; the (first) reply, or None when the kernel
+        only acknowledged. NetlinkError (with operation and attribute paths) on failure."""
+        replies = self.do_all(cmd, attrs, flags=flags, timeout=timeout)
+        return replies[0] if replies else None
+
+    def do_all(self, cmd: int | str, attrs: Attributes = None, *, flags: int = 0,
+               timeout: float | None = None) -> Replies[Any]:  # fmt: skip
+        """A "do" request returning every reply message (a few commands send several)."""
+        return self._run("do", cmd, attrs, flags, timeout)
+
+    def dump(self, cmd: int | str, attrs: Attributes = None, *, flags: int = 0,
+             timeout: float | None = None) -> Replies[Any]:  # fmt: skip
+        """A dump: every object up to NLMSG_DONE, each decoded when first accessed."""
+        return self._run("dump", cmd, attrs, flags, timeout)
+
+    def _encode(self, cmd: int | str, attrs: Attributes, mode: str) -> tuple[int, str, bytes]:
+        """(command number, operation name for errors, body after the genlmsghdr)."""
+        codec = self.codec
+        if isinstance(attrs, AttrBuilder):
+            attrs = attrs.bytes()
+        if codec is None:
+            if not isinstance(cmd, int):
+                raise GenetlinkError(f"family {self.name} has no codec: give commands as numbers")
+            if attrs is not None and not isinstance(attrs, bytes | bytearray):
+                raise GenetlinkError(f"family {self.name} has no codec: give attributes as bytes")
+            return cmd, f"{self.name} cmd {cmd}", bytes(attrs or b"")
+        if isinstance(cmd, int):
+            op = codec.family.op_by_request(cmd)
+            name = op.name if op is not None else f"{self.name} cmd {cmd}"
+            if attrs is None or isinstance(attrs, bytes | bytearray):
+                return cmd, name, bytes(attrs or b"")
+            if op is None:
+                raise GenetlinkError(f"family {self.name} has no operation numbered {cmd}")
+            cmd = op.name
+        if attrs is None or isinstance(attrs, Mapping):
+            number, body = codec.encode(cmd, attrs, mode=mode)
+            return number, codec.operation(cmd).name, body
+        number, _ = codec.encode(cmd, None, mode=mode)
+        return number, codec.operation(cmd).name, bytes(attrs)
+
+    def _run(self, mode: str, cmd: int | str, attrs: Attributes, flags: int,
+             timeout: float | None) -> Replies[Any]:  # fmt: skip
+        number, operation, body = self._encode(cmd, attrs, mode)
+        if timeout is None:
+            timeout = self.client.timeout
+        sock = self.client.sock
+        info = self.info
+        for attempt in (1, 2):
+            payload = GENLMSGHDR.pack(number, info.version, 0) + body
+            try:
+                if mode == "dump":
+                    response = sock.dump(info.id, payload, flags, operation=operation,
+                                         timeout=timeout)  # fmt: skip
+                else:
+                    response = sock.request(info.id, payload, flags, operation=operation,
+                                            timeout=timeout)  # fmt: skip
+            except NetlinkError as err:
+                fresh = self._recheck(info, err) if attempt == 1 else None
+                if fresh is None:
+                    self._explain(err, operation, body)
+                    raise
+                info = fresh
+                continue
+            return self._replies(response, info)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _recheck(self, info: FamilyInfo, err: NetlinkError) -> FamilyInfo | None:
+        """After ENOENT/EOPNOTSUPP: re-resolve the family; the new info if its id changed.
+
+        The same id means the error is the kernel's real answer (e.g. no such device).
+        """
+        if err.errno not in _STALE_ERRNOS:
+            return None
+        cache = self.client.cache
+        cache.invalidate(self.name)
+        try:
+            fresh = cache.get(self.name)
+        except FamilyNotFound as gone:
+            gone.operation = err.operation
+            raise gone from err
+        if fresh.id == info.id:
+            return None
+        log.info("family %s moved from id %d to %d; retrying", self.name, info.id, fresh.id)
+        return fresh
+
+    def _explain(self, err: NetlinkError, operation: str, body: bytes) -> None:
+        """Name the operation and turn ext-ACK offsets into attribute paths."""
+        err.operation = operation
+        if err.request is not None and len(err.request) >= _HEADERS:
+            body = err.request[_HEADERS:]
+        if err.bad_offset is not None and err.bad_offset >= _HEADERS:
+            err.attr_path = self._path(operation, body, err.bad_offset - _HEADERS) or None
+        if err.missing_type is not None:
+            nest = None
+            if err.missing_nest is not None and err.missing_nest >= _HEADERS:
+                nest = err.missing_nest - _HEADERS
+            err.missing_path = self._missing(operation, body, nest, err.missing_type)
+
+    def _known_op(self, operation: str) -> bool:
+        codec = self.codec
+        return codec is not None and operation in codec.family.operations
+
+    def _path(self, operation: str, body: bytes, offset: int) -> str:
+        if self.codec is not None and self._known_op(operation):
+            return self.codec.attr_path(operation, body, offset)
+        hdrsize = self.info.hdrsize
+        numbers = attr_path(body, hdrsize, len(body), offset)
+        return "." + ".".join(map(str, numbers)) if numbers else ""
+
+    def _missing(self, operation: str, body: bytes, nest: int | None, missing: int) -> str:
+        if self.codec is not None and self._known_op(operation):
+            return self.codec.missing_path(operation, body, nest, missing)
+        numbers = [] if nest is None else attr_path(body, self.info.hdrsize, len(body), nest)
+        return "." + ".".join(map(str, [*numbers, missing]))
+
+    def _replies(self, response: Response, info: FamilyInfo) -> Replies[Any]:
+        messages = [m for m in response if m.type == info.id]
+        return Replies(messages, self._decoder(info), list(response.warnings))
+
+    def _decoder(self, info: FamilyInfo) -> Any:
+        codec = self.codec
+        if codec is not None:
+            return codec.decode_genl
+        hdrsize = info.hdrsize
+        return lambda msg: GenlMessage(msg, hdrsize)
+
+    def decode(self, msg: Message) -> Any:
+        """Decode one message of this family (Decoded with a codec, else GenlMessage)."""
+        return self._decoder(self.info)(msg)
+
+    # -- notifications ------------------------------------------------------------------------
+
+    def _notify_socket(self) -> NetlinkSocket:
+        if self._notify is None:
+            client = self.client
+            self._notify = NetlinkSocket(c.NETLINK_GENERIC, netns=client.netns,
+                                         rcvbuf=client.rcvbuf)  # fmt: skip
+        return self._notify
+
+    def subscribe(self, group: str) -> int:
+        """Join multicast group `group` (by name); returns its number."""
+        group_id = self.info.group(group).id
+        self._notify_socket().join(group_id)
+        self._groups[group] = group_id
+        return group_id
+
+    def unsubscribe(self, group: str) -> None:
+        """Leave multicast group `group`."""
+        group_id = self._groups.pop(group, None)
+        if group_id is None:
+            group_id = self.info.group(group).id
+        if self._notify is not None:
+            self._notify.leave(group_id)
+
+    @property
+    def subscriptions(self) -> dict[str, int]:
+        """The groups joined through this handle, name -> number."""
+        return dict(self._groups)
+
+    def notifications(self, timeout: float | None = None) -> Iterator[Any]:
+        """Notifications of the subscribed groups as they arrive, decoded.
+
+        Blocks; stops after `timeout` seconds without one (None: never). An `Overrun` item means
+        notifications were lost (ENOBUFS): resynchronise (e.g. dump again), then go on.
+        """
+        if self._notify is None:
+            raise GenetlinkError(f"family {self.name}: subscribe() to a group first")
+        sock = self._notify
+        while True:
+            item = sock.next_notification(timeout)
+            if item is None:
+                return
+            if isinstance(item, Overrun):
+                yield item
+                continue
+            if item.type != self.id:
+                continue  # another family's group (possible after an id change)
+            yield self.decode(item)
+
+    def close(self) -> None:
+        """Close the notification socket (the client owns the request socket)."""
+        if self._notify is not None:
+            self._notify.close()
+            self._notify = None
+
+    def __repr__(self) -> str:
+        return f"GenlFamily({self.name!r}, codec={'yes' if self.codec else 'no'})"

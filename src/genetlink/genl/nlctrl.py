@@ -1,0 +1,421 @@
+"""nlctrl, the Generic Netlink controller: families, operations, groups and policies.
+
+Decoded by hand with `wire.attrs.Attrs` so that resolving a family never needs a spec, YAML or
+the schema codec (include/uapi/linux/genetlink.h, net/netlink/genetlink.c).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ..wire import constants as c
+from ..wire.attrs import AttrBuilder, Attrs
+from ..wire.errors import DecodeError, GenetlinkError, NetlinkError, NetlinkNotFoundError
+from ..wire.genl import GENLMSGHDR, genl_attrs_start, genl_command
+from ..wire.message import Message
+from ..wire.policy import decode_policy
+
+if TYPE_CHECKING:
+    from ..socket import NetlinkSocket
+
+#: Operation flag bits (CTRL_ATTR_OP_FLAGS) by the names the kernel's nlctrl spec uses.
+OP_FLAGS: dict[str, int] = {
+    "admin-perm": c.GENL_ADMIN_PERM,
+    "do": c.GENL_CMD_CAP_DO,
+    "dump": c.GENL_CMD_CAP_DUMP,
+    "has-policy": c.GENL_CMD_CAP_HASPOL,
+    "uns-admin-perm": c.GENL_UNS_ADMIN_PERM,
+}
+
+log = logging.getLogger("genetlink.genl")
+
+# nlctrl's own genlmsghdr version (genl_ctrl.version in genetlink.c); the kernel ignores it.
+_CTRL_VERSION = 2
+
+
+def op_flag_names(flags: int) -> tuple[str, ...]:
+    """Names of the set operation flag bits; unknown bits appear as hex numbers."""
+    names = tuple(name for name, bit in OP_FLAGS.items() if flags & bit)
+    rest = flags & ~sum(OP_FLAGS.values())
+    return (*names, hex(rest)) if rest else names
+
+
+class FamilyNotFound(NetlinkNotFoundError):
+    """No Generic Netlink family of that name (or id) exists in this network namespace."""
+
+    def __init__(self, name: str | int, **details: Any) -> None:
+        super().__init__(errno.ENOENT, **details)
+        self.family = name
+
+    def __str__(self) -> str:
+        return f"family {self.family} not found"
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_not_found, (self.family, dict(self.__dict__)))
+
+
+def _rebuild_not_found(name: str | int, state: dict[str, Any]) -> FamilyNotFound:
+    err = FamilyNotFound(name)
+    err.__dict__.update(state)
+    return err
+
+
+class GroupNotFound(GenetlinkError, LookupError):
+    """The family has no multicast group of that name."""
+
+    def __init__(self, family: str, group: str, known: Iterable[str]) -> None:
+        self.family = family
+        self.group = group
+        names = ", ".join(known) or "none"
+        super().__init__(f"family {family} has no multicast group {group!r} (groups: {names})")
+
+
+@dataclass(frozen=True, slots=True)
+class OpInfo:
+    """One operation of a family: its command number and CTRL_ATTR_OP_FLAGS bits."""
+
+    id: int
+    flags: int
+
+    @property
+    def flag_names(self) -> tuple[str, ...]:
+        """The flags by name: admin-perm, do, dump, has-policy, uns-admin-perm."""
+        return op_flag_names(self.flags)
+
+    def has(self, name: str) -> bool:
+        """True when the named flag ("do", "dump", "admin-perm", ...) is set."""
+        return bool(self.flags & OP_FLAGS[name])
+
+
+@dataclass(frozen=True, slots=True)
+class GroupInfo:
+    """A multicast group: its name and the group number to join."""
+
+    name: str
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyInfo:
+    """What nlctrl reports for one family (CTRL_CMD_NEWFAMILY)."""
+
+    id: int
+    name: str
+    version: int = 0
+    hdrsize: int = 0
+    maxattr: int = 0
+    ops: tuple[OpInfo, ...] = ()
+    groups: tuple[GroupInfo, ...] = ()
+
+    def op(self, op_id: int) -> OpInfo | None:
+        """The operation with command number `op_id`, or None."""
+        return next((op for op in self.ops if op.id == op_id), None)
+
+    def group(self, name: str) -> GroupInfo:
+        """The multicast group called `name`; GroupNotFound otherwise."""
+        for group in self.groups:
+            if group.name == name:
+                return group
+        raise GroupNotFound(self.name, name, (g.name for g in self.groups))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (op flags as lists of names)."""
+        return {
+            "name": self.name,
+            "id": self.id,
+            "version": self.version,
+            "hdrsize": self.hdrsize,
+            "maxattr": self.maxattr,
+            "ops": [{"id": op.id, "flags": list(op.flag_names)} for op in self.ops],
+            "groups": [{"name": g.name, "id": g.id} for g in self.groups],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AttrPolicy:
+    """The kernel's validation policy of one attribute (NL_POLICY_TYPE_ATTR_*).
+
+    `type` is the policy type by name ("u32", "nul-string", "nested", ...). Value limits are
+    read at the width the kernel sent them: signed ones from the _S attributes, unsigned ones
+    from the _U attributes, so a u64 maximum is never negative. `policy_idx`/`policy_maxtype`
+    point at the nested attribute set (an index into `Policy.sets`).
+    """
+
+    type: str
+    min_value: int | None = None
+    max_value: int | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    policy_idx: int | None = None
+    policy_maxtype: int | None = None
+    bitfield32_mask: int | None = None
+    mask: int | None = None
+
+    @classmethod
+    def from_attrs(cls, attrs: Attrs) -> AttrPolicy:
+        """Decode an NL_POLICY_TYPE_ATTR_* nest."""
+        raw = decode_policy(attrs)
+        return cls(**{key.replace("-", "_"): value for key, value in raw.items()})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The type and the limits that are set, keyed by kebab-case names."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                out[f.name.replace("_", "-")] = value
+        return out
+
+    def __str__(self) -> str:
+        limits = ", ".join(f"{k}={v}" for k, v in self.to_dict().items() if k != "type")
+        return f"{self.type} ({limits})" if limits else self.type
+
+
+class OpPolicy(NamedTuple):
+    """Which policy set validates an operation's do and dump requests (None: no policy)."""
+
+    do: int | None
+    dump: int | None
+
+
+@dataclass(slots=True)
+class Policy:
+    """A family's (or one operation's) policies from CTRL_CMD_GETPOLICY.
+
+    sets: policy index -> attribute number -> AttrPolicy (nested policies are further indexes)
+    ops:  operation id -> OpPolicy(do index, dump index)
+    """
+
+    family_id: int | None = None
+    sets: dict[int, dict[int, AttrPolicy]] = field(default_factory=dict)
+    ops: dict[int, OpPolicy] = field(default_factory=dict)
+
+    def op(self, op_id: int, mode: str = "do") -> dict[int, AttrPolicy] | None:
+        """The attribute policies of an operation's `mode` ("do" or "dump") request."""
+        entry = self.ops.get(op_id)
+        index = None if entry is None else getattr(entry, mode)
+        return None if index is None else self.sets.get(index, {})
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: {"ops": {id: {"do": idx, "dump": idx}}, "sets": {idx: {attr: {...}}}}."""
+        return {
+            "ops": {
+                str(op): {k: v for k, v in entry._asdict().items() if v is not None}
+                for op, entry in sorted(self.ops.items())
+            },
+            "sets": {
+                str(index): {str(n): p.to_dict() for n, p in sorted(attrs.items())}
+                for index, attrs in sorted(self.sets.items())
+            },
+        }
+
+
+# -- decoding ------------------------------------------------------------------------------
+
+
+def _attrs(msg: Message) -> Attrs:
+    genl_command(msg)  # raises DecodeError when the genlmsghdr is missing
+    return Attrs(msg.data, genl_attrs_start(msg), msg.end)
+
+
+def _ops(attrs: Attrs) -> tuple[OpInfo, ...]:
+    ops = []
+    for entry in attrs.array(c.CTRL_ATTR_OPS):
+        op_id = entry.u32(c.CTRL_ATTR_OP_ID)
+        if op_id is not None:
+            ops.append(OpInfo(op_id, entry.u32(c.CTRL_ATTR_OP_FLAGS) or 0))
+    return tuple(ops)
+
+
+def _groups(attrs: Attrs) -> tuple[GroupInfo, ...]:
+    groups = []
+    for entry in attrs.array(c.CTRL_ATTR_MCAST_GROUPS):
+        name = entry.string(c.CTRL_ATTR_MCAST_GRP_NAME)
+        group_id = entry.u32(c.CTRL_ATTR_MCAST_GRP_ID)
+        if name is not None and group_id is not None:
+            groups.append(GroupInfo(name, group_id))
+    return tuple(groups)
+
+
+def decode_family(msg: Message) -> FamilyInfo:
+    """A FamilyInfo from a CTRL_CMD_NEWFAMILY/DELFAMILY message (reply or notification)."""
+    attrs = _attrs(msg)
+    family_id = attrs.u16(c.CTRL_ATTR_FAMILY_ID)
+    name = attrs.string(c.CTRL_ATTR_FAMILY_NAME)
+    if family_id is None or name is None:
+        raise DecodeError("nlctrl family message without id or name", msg.start)
+    return FamilyInfo(
+        id=family_id,
+        name=name,
+        version=attrs.u32(c.CTRL_ATTR_VERSION) or 0,
+        hdrsize=attrs.u32(c.CTRL_ATTR_HDRSIZE) or 0,
+        maxattr=attrs.u32(c.CTRL_ATTR_MAXATTR) or 0,
+        ops=_ops(attrs),
+        groups=_groups(attrs),
+    )
+
+
+def decode_policy_message(
+    msg: Message, policy: Policy, op_entries: list[tuple[int, OpPolicy]] | None = None
+) -> None:
+    """Merge one CTRL_CMD_GETPOLICY reply into `policy`.
+
+    The kernel sends one message per operation (CTRL_ATTR_OP_POLICY: op -> {do, dump} index)
+    and one per attribute of each policy set (CTRL_ATTR_POLICY: index -> attr -> policy nest).
+    Operation entries are also appended to `op_entries` in arrival order (see `get_policy`).
+    """
+    attrs = _attrs(msg)
+    family_id = attrs.u16(c.CTRL_ATTR_FAMILY_ID)
+    if family_id is not None:
+        policy.family_id = family_id
+    op_policy = attrs.nested(c.CTRL_ATTR_OP_POLICY)
+    if op_policy is not None:
+        for op_id, start, end in op_policy.items():
+            entry = Attrs(msg.data, start, end)
+            pair = OpPolicy(entry.u32(c.CTRL_ATTR_POLICY_DO), entry.u32(c.CTRL_ATTR_POLICY_DUMP))
+            policy.ops[op_id] = pair
+            if op_entries is not None:
+                op_entries.append((op_id, pair))
+    sets = attrs.nested(c.CTRL_ATTR_POLICY)
+    if sets is not None:
+        for index, start, end in sets.items():
+            target = policy.sets.setdefault(index, {})
+            for number, attr_start, attr_end in Attrs(msg.data, start, end).items():
+                target[number] = AttrPolicy.from_attrs(Attrs(msg.data, attr_start, attr_end))
+
+
+def _fix_op_ids(
+    policy: Policy, entries: list[tuple[int, OpPolicy]], op: int | None, info: FamilyInfo | None
+) -> None:
+    """Give dump-only operations their real ids.
+
+    ctrl_dumppolicy_put_op() numbers the op nest with the *do* half's cmd, which is zeroed for
+    a dump-only op, so such ops arrive as op 0 (seen on 6.18). One op asked for: it is that op.
+    A whole family: the entries come in the order of the family's ops that have a policy.
+    """
+    if op is not None:
+        policy.ops = {op: entries[-1][1]} if entries else {}
+        return
+    if info is None or all(op_id != 0 for op_id, _ in entries):
+        return
+    with_policy = [o.id for o in info.ops if o.has("has-policy")]
+    if len(with_policy) != len(entries):
+        log.debug("cannot map %d op policies onto %d ops of %s", len(entries),
+                  len(with_policy), info.name)  # fmt: skip
+        return
+    policy.ops = {real: pair for real, (_, pair) in zip(with_policy, entries, strict=True)}
+
+
+# -- requests ------------------------------------------------------------------------------
+
+
+def _request(cmd: int, build: AttrBuilder | None = None) -> bytes:
+    body = GENLMSGHDR.pack(cmd, _CTRL_VERSION, 0)
+    return body + build.bytes() if build is not None else body
+
+
+def _select(family: str | int) -> AttrBuilder:
+    build = AttrBuilder()
+    if isinstance(family, int):
+        build.put_u16(c.CTRL_ATTR_FAMILY_ID, family)
+    else:
+        build.put_string(c.CTRL_ATTR_FAMILY_NAME, family)
+    return build
+
+
+def get_family(
+    sock: NetlinkSocket, family: str | int, *, timeout: float | None = 5.0
+) -> FamilyInfo:
+    """Resolve a family by name (or id) with a CTRL_CMD_GETFAMILY *do*.
+
+    A do, not a dump, so that the kernel may autoload the module providing the family.
+    Raises FamilyNotFound when there is no such family in the socket's namespace.
+    """
+    try:
+        replies = sock.request(
+            c.GENL_ID_CTRL,
+            _request(c.CTRL_CMD_GETFAMILY, _select(family)),
+            operation="getfamily",
+            timeout=timeout,
+        )
+    except NetlinkNotFoundError as exc:
+        raise FamilyNotFound(family, operation="getfamily", seq=exc.seq,
+                             message=exc.message) from exc  # fmt: skip
+    for msg in replies:
+        if msg.type == c.GENL_ID_CTRL:
+            return decode_family(msg)
+    raise DecodeError(f"nlctrl answered getfamily {family} without a family message")
+
+
+def list_families(sock: NetlinkSocket, *, timeout: float | None = 5.0) -> list[FamilyInfo]:
+    """Every family registered in the socket's namespace (CTRL_CMD_GETFAMILY dump)."""
+    replies = sock.dump(
+        c.GENL_ID_CTRL, _request(c.CTRL_CMD_GETFAMILY), operation="getfamily", timeout=timeout
+    )
+    return [decode_family(msg) for msg in replies if msg.type == c.GENL_ID_CTRL]
+
+
+def get_policy(
+    sock: NetlinkSocket,
+    family: str | int,
+    op: int | None = None,
+    *,
+    timeout: float | None = 5.0,
+) -> Policy:
+    """The attribute policies of a family, or of one operation (CTRL_CMD_GETPOLICY dump).
+
+    A family (or operation) without any policy gives an empty Policy: the kernel answers
+    ENODATA there. An unknown family raises FamilyNotFound; an unknown operation raises
+    NetlinkNotFoundError (the kernel marks CTRL_ATTR_OP as the bad attribute).
+    """
+    build = _select(family)
+    if op is not None:
+        build.put_u32(c.CTRL_ATTR_OP, op)
+    try:
+        replies = sock.dump(
+            c.GENL_ID_CTRL,
+            _request(c.CTRL_CMD_GETPOLICY, build),
+            operation="getpolicy",
+            timeout=timeout,
+        )
+    except NetlinkError as exc:
+        if exc.errno == errno.ENODATA:
+            return Policy(family if isinstance(family, int) else None)
+        if exc.errno == errno.ENOENT and exc.bad_offset is None:
+            raise FamilyNotFound(family, operation="getpolicy", seq=exc.seq) from exc
+        raise
+    policy = Policy()
+    entries: list[tuple[int, OpPolicy]] = []
+    for msg in replies:
+        if msg.type == c.GENL_ID_CTRL:
+            decode_policy_message(msg, policy, entries)
+    if op is None and any(op_id == 0 for op_id, _ in entries):
+        info = get_family(sock, family, timeout=timeout)
+        if info.op(0) is None or len(entries) > 1:
+            _fix_op_ids(policy, entries, None, info)
+    else:
+        _fix_op_ids(policy, entries, op, None)
+    return policy
+
+
+__all__ = [
+    "OP_FLAGS",
+    "AttrPolicy",
+    "FamilyInfo",
+    "FamilyNotFound",
+    "GroupInfo",
+    "GroupNotFound",
+    "OpInfo",
+    "OpPolicy",
+    "Policy",
+    "decode_family",
+    "decode_policy_message",
+    "get_family",
+    "get_policy",
+    "list_families",
+    "op_flag_names",
+]
