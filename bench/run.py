@@ -69,8 +69,6 @@ def build_rows(sz: dict[str, int], quick: bool) -> list[Row]:
         rows.append(Row(f"link_full_{n}", "full", ns, ["link"], "link_full", reps=reps))
         rows.append(Row(f"link_lazy_{n}", "lazy", ns, ["link"], "link_lazy", reps=reps))
     big_n, big_ns = link_sizes[-1][0], link_sizes[-1][1]
-    rows.append(Row(f"link_full_spec_{big_n}", "full", big_ns, [], "link_full_spec",
-                    reps=slow, anchors_of=f"link_full_{big_n}"))
     for what, n in (("addr", sz["addrs"]), ("route", sz["routes"])):
         ns = f"gnlb-{what}"
         rows.append(Row(f"{what}_full_{n}", "full", ns, ["addr", "-a", what], f"{what}_full",
@@ -82,8 +80,6 @@ def build_rows(sz: dict[str, int], quick: bool) -> list[Row]:
     do_reps = {"ours": (3, 1), "pyroute2": (1, 0), "c": (3, 1)}
     rows.append(Row(f"genl_do_{sz['do']}", "do", small, ["genl", "-n", str(sz["do"])], "genl_do",
                     ["-n", str(sz["do"])], reps=do_reps))
-    rows.append(Row(f"genl_do_cache_{sz['do']}", "do", small, [], "genl_do_cache",
-                    ["-n", str(sz["do"])], reps=do_reps, anchors_of=f"genl_do_{sz['do']}"))
     for fam in ("ethtool", "netdev"):
         rows.append(Row(f"{fam}_dump_{big_n}", "full", big_ns, ["genl_dump", "-a", fam], fam,
                         reps=fast))

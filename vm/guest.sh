@@ -28,7 +28,8 @@ fi
 cd "$checkout" || exit 1
 export GENLTEST_VM=1 GENLTEST_MODULE="$module" PYTHONDONTWRITEBYTECODE=1
 # The status file is written last: its presence means pytest really finished.
-"$checkout/.venv/bin/python" -m pytest tests/vm -p no:cacheprovider \
+# Hypothesis' pytest plugin costs ~15 s of imports under TCG; tests/vm do not use it.
+"$checkout/.venv/bin/python" -m pytest tests/vm -p no:cacheprovider -p no:hypothesispytest \
 	--junitxml="$results/junit.xml" "${args[@]}" 2>&1 | tee "$results/pytest.log"
 rc=${PIPESTATUS[0]}
 dmesg > "$results/dmesg.txt"

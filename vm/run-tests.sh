@@ -92,8 +92,9 @@ build_module() {
 	log "building genltest.ko for $KVER"
 	rm -rf "$dst" && mkdir -p "$dst"
 	cp "$src"/Kbuild "$src"/*.c "$src"/*.h "$dst"/
-	# Kbuild adds -Werror, so a warning fails the build here.
-	if ! make -C "/lib/modules/$KVER/build" M="$dst" modules > "$WORK/build.log" 2>&1; then
+	# GENLTEST_WERROR=y: Kbuild adds -Werror, so any warning fails the build here.
+	if ! make -C "/lib/modules/$KVER/build" M="$dst" GENLTEST_WERROR=y modules \
+		> "$WORK/build.log" 2>&1; then
 		cat "$WORK/build.log" >&2
 		fail "module build failed"
 	fi
@@ -252,7 +253,7 @@ main() {
 	cat "$RESULTS/pytest.log" 2> /dev/null || true
 	echo "----"
 	local summary
-	summary=$(grep -E '^=+ .*(passed|failed|error|skipped|no tests ran).* =+$' "$RESULTS/pytest.log" |
+	summary=$(grep -E '(passed|failed|errors?|skipped|deselected|no tests ran).* in [0-9.]+s' "$RESULTS/pytest.log" |
 		tail -n 1 || true)
 	log "${summary:-no pytest summary line} -> exit status $status ($accel, results in vm/work/results)"
 	if [ "$status" != 0 ]; then

@@ -23,6 +23,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/version.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include <net/netlink.h>
@@ -96,7 +97,12 @@ nospace:
 /* cb->args[0]: index of the next entry to send (the dump resumes there). */
 static int genltest_dump_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	/* Since 6.6 a dump sees the request as a struct genl_info. */
+	const struct genl_info *info = genl_info_dump(cb);
+#else
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+#endif
 	struct nlattr *count_attr = info->attrs[GENLTEST_A_COUNT];
 	u32 count = count_attr ? nla_get_u32(count_attr) : 0;
 	unsigned long idx = cb->args[0];

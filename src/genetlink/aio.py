@@ -64,6 +64,7 @@ class AsyncNetlinkSocket:
         self._futures: dict[Request, asyncio.Future[None]] = {}
         self._waiters: list[asyncio.Future[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._dump_lock: asyncio.Lock | None = None  # made on first use, inside the loop
         self._closed = False
 
     @classmethod
@@ -103,12 +104,13 @@ class AsyncNetlinkSocket:
                 finished.extend(self.engine.overrun())
                 continue
             if size > len(self._buffer):
-                lost = len(self._buffer)
+                error = Truncated(size, len(self._buffer), bytes(self._buffer[:16]))
                 self._buffer = bytearray((size + 4095) & ~4095)
-                log.error("%s", Truncated(size, lost))
-                finished.extend(self.engine.overrun())
+                log.warning("%s", error)
+                finished.extend(self.engine.truncated(error))
                 continue
-            finished.extend(self.engine.feed(bytes(memoryview(self._buffer)[:size]), address[0]))
+            data = bytes(memoryview(self._buffer)[:size])
+            finished.extend(self.engine.feed(data, address[0], address[1]))
         for request in finished:
             future = self._futures.get(request)
             if future is not None and not future.done():
@@ -122,7 +124,20 @@ class AsyncNetlinkSocket:
     # -- requests -----------------------------------------------------------------------------
 
     async def _run(self, kind: Kind, msg_type: int, payload: bytes, flags: int,
-                   operation: str | None, timeout: float | None) -> Request:  # fmt: skip
+                   operation: str | None, timeout: float | None,
+                   port: int = 0) -> Request:  # fmt: skip
+        if kind == "dump":
+            # The kernel runs one dump per socket at a time (EBUSY otherwise): queue them.
+            if self._dump_lock is None:
+                self._dump_lock = asyncio.Lock()
+            async with self._dump_lock:
+                return await self._exchange(kind, msg_type, payload, flags, operation, timeout,
+                                            port)  # fmt: skip
+        return await self._exchange(kind, msg_type, payload, flags, operation, timeout, port)
+
+    async def _exchange(self, kind: Kind, msg_type: int, payload: bytes, flags: int,
+                        operation: str | None, timeout: float | None,
+                        port: int) -> Request:  # fmt: skip
         loop = self._attach()
         my_port = self.port
 
@@ -134,7 +149,7 @@ class AsyncNetlinkSocket:
             while True:
                 future: asyncio.Future[None] = loop.create_future()
                 self._futures[request] = future
-                self._sock.send(request.data)
+                self._setup.send_raw(request.data, port=port)
                 try:
                     await asyncio.wait_for(future, timeout)
                 finally:
@@ -155,11 +170,12 @@ class AsyncNetlinkSocket:
         ack: bool = True,
         operation: str | None = None,
         timeout: float | None = None,
+        port: int = 0,
     ) -> Response:
         """A "do" request (see `NetlinkSocket.request`)."""
         flags |= c.NLM_F_REQUEST | (c.NLM_F_ACK if ack else 0)
         kind: Kind = "do" if ack else "reply"
-        request = await self._run(kind, msg_type, payload, flags, operation, timeout)
+        request = await self._run(kind, msg_type, payload, flags, operation, timeout, port)
         return Response(self.engine.finish(request), request.warnings)
 
     async def dump(
@@ -170,10 +186,11 @@ class AsyncNetlinkSocket:
         *,
         operation: str | None = None,
         timeout: float | None = None,
+        port: int = 0,
     ) -> Response:
         """A dump up to NLMSG_DONE, with DUMP_INTR retries (see `NetlinkSocket.dump`)."""
         flags |= c.NLM_F_REQUEST | c.NLM_F_DUMP | c.NLM_F_ACK
-        request = await self._run("dump", msg_type, payload, flags, operation, timeout)
+        request = await self._run("dump", msg_type, payload, flags, operation, timeout, port)
         return Response(self.engine.finish(request), request.warnings)
 
     def send(self, msg_type: int, payload: bytes = b"", flags: int = 0, *,

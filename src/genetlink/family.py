@@ -8,8 +8,9 @@
 
 The spec is found through `genetlink.schema.search` (a name on the spec search path, or a
 path). Generic Netlink families are resolved by name with CTRL_CMD_GETFAMILY on the same
-socket (multicast group ids come from that answer); netlink-raw families (rtnetlink...)
-speak straight to the spec's `protonum` and use the spec's group numbers.
+socket through `genetlink.genl.nlctrl` (multicast group ids come from that answer);
+netlink-raw families (rtnetlink...) speak straight to the spec's `protonum` and use the
+spec's group numbers.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from genetlink.genl.nlctrl import FamilyNotFound, get_family
 from genetlink.schema.codec import Decoded, FamilyCodec
 from genetlink.schema.model import Family, Operation
 from genetlink.schema.search import load_family
 from genetlink.socket import NetlinkSocket
 from genetlink.wire import constants as c
-from genetlink.wire.attrs import Attrs
 from genetlink.wire.errors import EncodeError, GenetlinkError, NetlinkError, Overrun
 from genetlink.wire.genl import GENLMSGHDR
 from genetlink.wire.message import Message
@@ -33,10 +34,6 @@ log = logging.getLogger("genetlink.family")
 
 #: Request flag names accepted by `FamilyClient.do(..., flags=...)`.
 FLAG_NAMES: dict[str, int] = {**c.NEW_FLAGS, **c.DELETE_FLAGS, "echo": c.NLM_F_ECHO}
-
-
-class FamilyNotFound(GenetlinkError, LookupError):
-    """The running kernel does not know a Generic Netlink family of that name."""
 
 
 def parse_flags(flags: int | str | Iterable[str | int] | None) -> int:
@@ -62,42 +59,10 @@ def parse_flags(flags: int | str | Iterable[str | int] | None) -> int:
 
 
 def _resolve_genl(sock: NetlinkSocket, name: str) -> tuple[int, dict[str, int]]:
-    """(family id, {group name: id}) of a Generic Netlink family, via CTRL_CMD_GETFAMILY.
-
-    Done at wire level on the caller's socket: a "do" by name lets the kernel autoload the
-    family's module.
-    """
-    raw = name.encode() + b"\0"
-    attr = (4 + len(raw)).to_bytes(2, "little") + c.CTRL_ATTR_FAMILY_NAME.to_bytes(2, "little")
-    payload = GENLMSGHDR.pack(c.CTRL_CMD_GETFAMILY, 1, 0) + attr + raw + b"\0" * (-len(raw) & 3)
-    try:
-        replies = sock.request(c.GENL_ID_CTRL, payload, operation="getfamily")
-    except NetlinkError as exc:
-        if exc.errno == 2:  # ENOENT: no such family in this kernel
-            raise FamilyNotFound(f"the kernel has no Generic Netlink family {name!r}") from None
-        raise
-    if not replies:
-        raise FamilyNotFound(f"nlctrl gave no answer for family {name!r}")
-    msg = replies[0]
-    attrs = Attrs(msg.data, msg.payload_start + c.GENL_HDRLEN, msg.end)
-    family_id = attrs.u16(c.CTRL_ATTR_FAMILY_ID)
-    if family_id is None:
-        raise FamilyNotFound(f"nlctrl's answer for {name!r} has no family id")
-    groups: dict[str, int] = {}
-    nest = attrs.nested(c.CTRL_ATTR_MCAST_GROUPS)
-    for group in _entries(nest):
-        group_name = group.string(c.CTRL_ATTR_MCAST_GRP_NAME)
-        group_id = group.u32(c.CTRL_ATTR_MCAST_GRP_ID)
-        if group_name is not None and group_id is not None:
-            groups[group_name] = group_id
-    return family_id, groups
-
-
-def _entries(nest: Attrs | None) -> list[Attrs]:
-    """The nested entries of an nlctrl array (each entry is a nest numbered 1, 2, ...)."""
-    if nest is None:
-        return []
-    return [Attrs(nest.data, start, end) for _, start, end in nest.items()]
+    """(family id, {group name: id}) of a Generic Netlink family, from nlctrl (a "do" by name,
+    which lets the kernel autoload the family's module)."""
+    info = get_family(sock, name)
+    return info.id, {group.name: group.id for group in info.groups}
 
 
 class FamilyClient:

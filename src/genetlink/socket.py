@@ -7,6 +7,7 @@ rtnetlink), and drives the shared protocol engine (`genetlink.core`).
 
 from __future__ import annotations
 
+import array
 import errno
 import logging
 import os
@@ -143,6 +144,7 @@ class NetlinkSocket:
         self.engine = Engine(kernel_peer=kernel_peer, dump_retries=dump_retries)
         self._buffer = bytearray(_RECV_BUFFER)
         self._lock = threading.Lock()  # `with self._lock` is C-level; the condition shares it
+        self._dump_lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._reading = False
         self._waiters = 0
@@ -197,8 +199,9 @@ class NetlinkSocket:
     def memberships(self) -> list[int]:
         """The groups this socket is a member of (NETLINK_LIST_MEMBERSHIPS)."""
         raw = self._sock.getsockopt(c.SOL_NETLINK, c.NETLINK_LIST_MEMBERSHIPS, 128)
-        words = int.from_bytes(raw, "little")
-        return [bit + 1 for bit in range(len(raw) * 8) if words >> bit & 1]
+        words = array.array("I", raw[: len(raw) // 4 * 4])  # u32 words in host order
+        return [i * 32 + bit + 1 for i, word in enumerate(words) for bit in range(32)
+                if word >> bit & 1]  # fmt: skip
 
     def fileno(self) -> int:
         """The socket's file descriptor (for select/poll)."""
@@ -230,7 +233,13 @@ class NetlinkSocket:
 
     def send_raw(self, data: bytes, *, port: int = 0, groups: int = 0) -> None:
         """Send prepared bytes (one or more messages) as one datagram."""
-        self._sock.sendto(data, (port, groups))
+        try:
+            self._sock.sendto(data, (port, groups))
+        except ConnectionRefusedError:
+            # netlink_sendmsg() delivers to the groups, then also unicasts to `port`; on a user
+            # protocol nobody listens at port 0, which is no failure of the multicast itself.
+            if port or not groups:
+                raise
 
     # -- receiving ----------------------------------------------------------------------------
 
@@ -247,7 +256,7 @@ class NetlinkSocket:
         size, _, _, address = self._sock.recvmsg_into([buffer], 0, _socket.MSG_TRUNC)
         if size > len(buffer):
             self._buffer = bytearray((size + 4095) & ~4095)
-            raise Truncated(size, len(buffer))
+            raise Truncated(size, len(buffer), bytes(buffer[:16]))
         return bytes(memoryview(buffer)[:size]), address[0], address[1]
 
     def receive_from(self, timeout: float | None = None) -> tuple[list[Message], int, int]:
@@ -290,10 +299,13 @@ class NetlinkSocket:
                 cond.release()
                 overrun = False
                 received = None
+                truncated = None
                 try:
                     received = self._recv(remaining)
                 except TimeoutError:
                     pass  # the deadline check above decides
+                except Truncated as exc:
+                    truncated = exc  # fails the request it answered, not whoever was reading
                 except OSError as exc:
                     if exc.errno != errno.ENOBUFS:
                         raise
@@ -306,14 +318,25 @@ class NetlinkSocket:
                 if overrun:
                     log.info("netlink socket overrun (ENOBUFS) on port %d", self.port)
                     self.engine.overrun()
+                elif truncated is not None:
+                    log.warning("%s", truncated)
+                    self.engine.truncated(truncated)
                 elif received is not None:
-                    self.engine.feed(received[0], received[1])
+                    self.engine.feed(*received)
         return True
 
     # -- requests -----------------------------------------------------------------------------
 
     def _run(self, kind: Kind, msg_type: int, payload: bytes, flags: int,
-             operation: str | None, timeout: float | None) -> Request:  # fmt: skip
+             operation: str | None, timeout: float | None, port: int = 0) -> Request:  # fmt: skip
+        if kind == "dump":
+            # The kernel runs one dump per socket at a time (EBUSY otherwise): queue them.
+            with self._dump_lock:
+                return self._exchange(kind, msg_type, payload, flags, operation, timeout, port)
+        return self._exchange(kind, msg_type, payload, flags, operation, timeout, port)
+
+    def _exchange(self, kind: Kind, msg_type: int, payload: bytes, flags: int,
+                  operation: str | None, timeout: float | None, port: int) -> Request:  # fmt: skip
         my_port = self.port
 
         def build(seq: int) -> bytes:
@@ -323,7 +346,7 @@ class NetlinkSocket:
             request = self.engine.start(kind, build, operation)
         try:
             while True:
-                self.send_raw(request.data)
+                self.send_raw(request.data, port=port)
                 if not self._pump(lambda: request.done, timeout):
                     raise TimeoutError(
                         f"no answer to {operation or msg_type} (seq {request.seq}) in {timeout} s"
@@ -346,14 +369,16 @@ class NetlinkSocket:
         ack: bool = True,
         operation: str | None = None,
         timeout: float | None = None,
+        port: int = 0,
     ) -> Response:
         """A "do" request: send, wait for the replies and the ACK; raise NetlinkError on error.
 
         NLM_F_REQUEST and NLM_F_ACK are added. With ack=False (peers that never ACK, such as a
-        user process) the first reply ends the request.
+        user process at port id `port`) the first reply ends the request.
         """
         flags |= c.NLM_F_REQUEST | (c.NLM_F_ACK if ack else 0)
-        request = self._run("do" if ack else "reply", msg_type, payload, flags, operation, timeout)
+        kind: Kind = "do" if ack else "reply"
+        request = self._run(kind, msg_type, payload, flags, operation, timeout, port)
         return Response(self.engine.finish(request), request.warnings)
 
     def dump(
@@ -364,14 +389,16 @@ class NetlinkSocket:
         *,
         operation: str | None = None,
         timeout: float | None = None,
+        port: int = 0,
     ) -> Response:
         """A dump: every reply message up to NLMSG_DONE (NLM_F_REQUEST|NLM_F_DUMP|NLM_F_ACK added).
 
         A dump that comes back with NLM_F_DUMP_INTR is repeated (dump_retries times), then
-        DumpInterrupted is raised with the last partial result.
+        DumpInterrupted is raised with the last partial result. Dumps on one socket run one
+        after the other, as the kernel requires.
         """
         flags |= c.NLM_F_REQUEST | c.NLM_F_DUMP | c.NLM_F_ACK
-        request = self._run("dump", msg_type, payload, flags, operation, timeout)
+        request = self._run("dump", msg_type, payload, flags, operation, timeout, port)
         return Response(self.engine.finish(request), request.warnings)
 
     # -- notifications ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from genetlink.core.engine import Engine, Request
 from genetlink.testing import replies
 from genetlink.wire import constants as c
-from genetlink.wire.errors import DumpInterrupted, NetlinkError, Overrun
+from genetlink.wire.errors import DecodeError, DumpInterrupted, NetlinkError, Overrun
 from genetlink.wire.message import Message, build_message, parse_messages
 
 PORT = 777
@@ -156,12 +156,6 @@ def test_dump_intr_default_three_retries_then_partial() -> None:
     assert [m.payload for m in info.value.partial] == [b"x", b"y"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: NLM_F_DUMP_INTR set only on NLMSG_DONE is ignored (engine.py _route: the "
-    "DONE branch never sets request.interrupted); the kernel's netlink_dump() calls "
-    "nl_dump_check_consistent() on the DONE message too",
-)
 def test_dump_intr_on_done_only() -> None:
     engine = Engine()
     request, msg = start(engine, "dump")
@@ -226,7 +220,7 @@ def test_user_peer_accepts_any_port() -> None:
 
 def test_notifications_seq_zero_and_unknown_seq() -> None:
     engine = Engine()
-    request, msg = start(engine)
+    request, _ = start(engine)
     engine.feed(build_message(T, 0, 0, 0, b"event"))
     engine.feed(build_message(T, 0, request.seq + 1000, 0, b"other"))
     engine.feed(build_message(c.NLMSG_NOOP, 0, 0, 0))  # NOOPs are not events
@@ -269,23 +263,34 @@ def test_notification_queue_overflow_is_overrun() -> None:
     assert [m.payload for m in engine.notifications] == [b"after"]  # type: ignore[union-attr]
 
 
-def test_malformed_datagram_dropped_request_survives() -> None:
+def test_malformed_answer_fails_its_request() -> None:
+    """A malformed datagram whose header still names our request ends it with DecodeError
+    (instead of leaving it to wait for an answer that will not come)."""
     engine = Engine()
     request, msg = start(engine)
     bad = bytearray(replies.ack(msg))
     bad[0] += 64  # nlmsg_len past the datagram
-    assert engine.feed(bytes(bad)) == []
-    assert engine.dropped == 1 and not request.done
-    engine.feed(replies.ack(msg))
-    assert request.done
+    assert engine.feed(bytes(bad)) == [request]
+    assert engine.dropped == 1
+    with pytest.raises(DecodeError):
+        engine.finish(request)
 
 
-def test_messages_before_a_malformed_one_still_count() -> None:
+def test_datagram_with_malformed_tail_dropped_whole() -> None:
     engine = Engine()
     request, msg = start(engine)
     datagram = replies.ack(msg) + b"\x01\x02"
-    assert engine.feed(datagram) == [request]
-    assert engine.dropped == 1
+    assert engine.feed(datagram) == [request]  # nothing of it is used, not even the ACK
+    assert engine.dropped == 1 and isinstance(request.error, DecodeError)
+
+
+def test_malformed_datagram_without_header_leaves_requests_alone() -> None:
+    engine = Engine()
+    request, msg = start(engine)
+    assert engine.feed(b"\x01\x02\x03") == []
+    assert engine.dropped == 1 and not request.done
+    engine.feed(replies.ack(msg))
+    assert request.done
 
 
 def test_reply_kind_ends_at_first_reply() -> None:

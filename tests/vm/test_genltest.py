@@ -22,6 +22,7 @@ from vmnl import (
     NLMSGERR_ATTR_POLICY,
     AckError,
     Family,
+    Msg,
     Sock,
     attr,
     attr_str,
@@ -55,7 +56,7 @@ def fam(genl: Sock) -> Family:
     return resolve(genl, s("GENLTEST_FAMILY_NAME"))
 
 
-def echo(sk: Sock, fam: Family, text: str | None) -> list:
+def echo(sk: Sock, fam: Family, text: str | None) -> list[Msg]:
     attrs = attr_str(A_MSG, text) if text is not None else b""
     return sk.request(fam.id, genl_payload(CMD_ECHO, attrs))
 
@@ -128,7 +129,7 @@ def test_dump_ends_with_done(genl: Sock, fam: Family) -> None:
     seq = genl.send(
         fam.id, NLM_F_REQUEST | NLM_F_DUMP, genl_payload(CMD_DUMP, attr_u32(A_COUNT, 500))
     )
-    types = []
+    types: list[int] = []
     while not types or types[-1] not in (NLMSG_DONE, NLMSG_ERROR):
         types += [m.type for m in genl.recv() if m.seq == seq]
     assert types[-1] == NLMSG_DONE

@@ -30,7 +30,7 @@ NAME = s("GENLTEST_FAMILY_NAME")
 
 def _events(sk: Sock, cmd: int) -> list[str]:
     """Family names of nlctrl notifications with `cmd` received so far, waiting briefly."""
-    names = []
+    names: list[str] = []
     while True:
         try:
             msgs = sk.recv(timeout=2.0)

@@ -33,6 +33,8 @@ def guarded(handler: Handler) -> Handler:
     def run(args: argparse.Namespace) -> int:
         try:
             return handler(args)
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): cli.main silences it
         except (GenetlinkError, UsageError, OSError) as exc:
             print(f"genetlink: error: {exc}", file=sys.stderr)
             return 1

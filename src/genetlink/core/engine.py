@@ -10,8 +10,15 @@ from typing import Literal
 
 from ..wire import constants as c
 from ..wire.ack import Ack, parse_done, parse_error
-from ..wire.errors import DecodeError, DumpInterrupted, GenetlinkError, NetlinkError, Overrun
-from ..wire.message import Message, parse_messages
+from ..wire.errors import (
+    DecodeError,
+    DumpInterrupted,
+    GenetlinkError,
+    NetlinkError,
+    Overrun,
+    Truncated,
+)
+from ..wire.message import NLMSGHDR, Message, parse_messages
 
 log = logging.getLogger("genetlink.core")
 
@@ -107,12 +114,16 @@ class Engine:
         return request
 
     def abandon(self, request: Request) -> None:
-        """Forget a request (cancelled, timed out, or failed by an overrun).
+        """Forget a request (finished, cancelled, timed out, or failed on our side).
 
-        Answers that may still come for it are recognised by sequence number and discarded,
-        instead of surfacing as notifications.
+        A request that did not end with the kernel's last word (an ACK, NLMSG_DONE or an error
+        from the kernel) may still get answers: they are recognised by sequence number and
+        discarded, instead of surfacing as notifications.
         """
-        unfinished = not request.done or isinstance(request.error, Overrun)
+        kernel_ended = request.done and (
+            request.error is None or isinstance(request.error, NetlinkError)
+        )
+        unfinished = not kernel_ended
         if self.pending.pop(request.seq, None) is not None and unfinished:
             self._abandoned[request.seq] = None
             while len(self._abandoned) > _ABANDONED_MAX:
@@ -159,11 +170,14 @@ class Engine:
                 failed.append(request)
         return failed
 
-    def feed(self, data: bytes, port: int = 0) -> list[Request]:
-        """Consume one datagram from `port`; return the requests it finished.
+    def feed(self, data: bytes, port: int = 0, groups: int = 0) -> list[Request]:
+        """Consume one datagram from `port` (sent to `groups`, when multicast); return the
+        requests it finished.
 
-        A datagram that does not parse is dropped whole (it is counted, and a pending request it
-        was meant for will time out or be answered again), never raised out of the engine.
+        A multicast datagram is always a notification, even when it carries the sequence
+        number of one of our requests (the kernel's multicast copy of a change we asked for).
+        A datagram that does not parse is dropped whole and counted; the request it answers,
+        when its header still names one, fails with the DecodeError instead of waiting.
         """
         if self.kernel_peer and port != 0:
             self.dropped += 1
@@ -171,12 +185,47 @@ class Engine:
             return []
         finished: list[Request] = []
         try:
-            for msg in parse_messages(data):
-                self._route(msg, finished)
+            messages = parse_messages(data)
         except DecodeError as exc:
             self.dropped += 1
             log.warning("dropped a malformed datagram: %s", exc)
+            self._fail_by_header(data, exc, finished)
+            return finished
+        if groups:
+            for msg in messages:
+                if msg.type != c.NLMSG_NOOP:
+                    self._queue(msg)
+            return finished
+        try:
+            for msg in messages:
+                self._route(msg, finished)
+        except DecodeError as exc:
+            self.dropped += 1
+            log.warning("dropped a malformed message: %s", exc)
+            self._fail_by_header(data, exc, finished)
         return finished
+
+    def fail(self, seq: int, error: GenetlinkError) -> Request | None:
+        """Fail the pending request `seq` (e.g. its answer was truncated); None if unknown."""
+        request = self.pending.get(seq)
+        if request is None or request.done:
+            return None
+        request._fail(error)
+        return request
+
+    def truncated(self, error: Truncated) -> list[Request]:
+        """A datagram was cut off: fail the request it answered, or tell subscribers."""
+        finished: list[Request] = []
+        self._fail_by_header(error.header, error, finished)
+        if not finished:
+            self._queue(Overrun(str(error)))
+        return finished
+
+    def _fail_by_header(self, data: bytes, error: GenetlinkError, finished: list[Request]) -> None:
+        if len(data) >= NLMSGHDR.size:
+            request = self.fail(NLMSGHDR.unpack_from(data)[3], error)
+            if request is not None:
+                finished.append(request)
 
     def _route(self, msg: Message, finished: list[Request]) -> None:
         request = self.pending.get(msg.seq) if msg.seq else None
@@ -198,6 +247,8 @@ class Engine:
             self._answer(request, parse_error(msg), finished, ends=request.kind != "dump")
         elif msg_type == c.NLMSG_DONE:
             if request.kind == "dump":
+                if msg.flags & c.NLM_F_DUMP_INTR:  # the kernel checks consistency on DONE too
+                    request.interrupted = True
                 self._answer(request, parse_done(msg), finished, ends=True)
         elif msg_type == c.NLMSG_OVERRUN:
             finished.extend(self.overrun())

@@ -399,6 +399,10 @@ def get_policy(
             _fix_op_ids(policy, entries, None, info)
     else:
         _fix_op_ids(policy, entries, op, None)
+    for pair in policy.ops.values():
+        for index in pair:
+            if index is not None:
+                policy.sets.setdefault(index, {})  # a policy without attributes sends none
     return policy
 
 

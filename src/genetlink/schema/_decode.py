@@ -173,7 +173,7 @@ def _enum_decoder(inner: Decoder, enum: EnumDefinition, as_flags: bool) -> Decod
 
 def _hinted_bytes(hint: str | None) -> Callable[[bytes], Any] | None:
     if hint in ("mac", "fddi"):
-        return lambda raw: ":".join(f"{b:02x}" for b in raw)
+        return lambda raw: raw.hex(":")
     if hint == "ipv4":
         return lambda raw: ipaddress.IPv4Address(raw) if len(raw) == 4 else raw
     if hint == "ipv6":
@@ -204,6 +204,23 @@ def decode_binary(data: bytes, start: int, end: int) -> bytes:
 def decode_flag(data: bytes, start: int, end: int) -> bool:
     """A flag attribute is present: True."""
     return True
+
+
+def _type_value_level(inner: Decoder) -> Decoder:
+    """A nest whose attribute numbers are values (nest-type-value): {number: inner(...)}."""
+
+    def decode_type_value(data: bytes, start: int, end: int) -> dict[int, Any]:
+        out: dict[int, Any] = {}
+        offset = start
+        while end - offset >= 4:
+            length, number = _unpack_nla(data, offset)
+            if length < 4 or offset + length > end:
+                raise DecodeError(f"bad nest-type-value entry length {length}", offset)
+            out[number & NLA_TYPE_MASK] = inner(data, offset + 4, offset + length)
+            offset = (offset + length + 3) & ~3
+        return out
+
+    return decode_type_value
 
 
 class Tables:
@@ -398,20 +415,12 @@ class Tables:
         return decode_array
 
     def _type_value_decoder(self, attr: Attribute) -> Decoder:
-        inner = self._nest_decoder(attr.nested_attributes)
-
-        def decode_type_value(data: bytes, start: int, end: int) -> dict[int, Any]:
-            out: dict[int, Any] = {}
-            offset = start
-            while end - offset >= 4:
-                length, number = _unpack_nla(data, offset)
-                if length < 4 or offset + length > end:
-                    raise DecodeError(f"bad nest-type-value entry length {length}", offset)
-                out[number & NLA_TYPE_MASK] = inner(data, offset + 4, offset + length)
-                offset = (offset + length + 3) & ~3
-            return out
-
-        return decode_type_value
+        # One level of {number: ...} per name in `type-value` (nlctrl's policy has two:
+        # policy index, then attribute number).
+        decode = self._nest_decoder(attr.nested_attributes)
+        for _ in range(max(1, len(attr.type_value))):
+            decode = _type_value_level(decode)
+        return decode
 
     def _sub_message_decoder(self, attr: Attribute) -> Decoder:
         sub = self.family.sub_messages.get(attr.sub_message or "")

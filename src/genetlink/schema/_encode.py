@@ -33,6 +33,22 @@ def lookup(names: Mapping[str, Any], key: str) -> Any:
     return found
 
 
+def _is_ipv4_text(hint: str | None, value: Any) -> bool:
+    """An address (text or IPv4Address) for an integer field shown as ipv4."""
+    return hint == "ipv4" and isinstance(value, (str, ipaddress.IPv4Address))
+
+
+def _ipv4(value: Any, type_name: str, path: str) -> bytes:
+    """The address's 4 bytes in network order, whatever the field's byte order: the decoder
+    reads them the same way (an ipv4 hint shows the bytes on the wire as an address)."""
+    if SCALAR_SIZES[type_name] != 4:
+        raise EncodeError(f"{path}: an IPv4 address does not fit a {type_name}")
+    try:
+        return ipaddress.IPv4Address(value).packed
+    except ValueError as exc:
+        raise EncodeError(f"{path}: {exc}") from None
+
+
 class Encoder:
     """Turns dicts of names -> values into attribute bytes for one family."""
 
@@ -54,7 +70,9 @@ class Encoder:
             if value is None or m.type == "pad":
                 continue
             where = f"{path}.{m.name}"
-            if m.type in SCALAR_SIZES:
+            if m.type in SCALAR_SIZES and _is_ipv4_text(m.display_hint, value):
+                raw = _ipv4(value, m.type, where)
+            elif m.type in SCALAR_SIZES:
                 value = self._int(value, m.type, m.enum, m.enum_as_flags, where)
                 raw = codecs.scalar(m.type, m.byte_order).pack(value)
             elif m.type == "string":
@@ -120,6 +138,8 @@ class Encoder:
     def payload(self, attr: Attribute, value: Any, path: str) -> bytes:
         """The payload bytes of a non-nested attribute, with the spec's checks applied."""
         kind = attr.type
+        if kind in SCALAR_SIZES and _is_ipv4_text(attr.display_hint, value):
+            return _ipv4(value, kind, path)
         if kind in SCALAR_SIZES or kind in ("uint", "sint"):
             width = {"uint": "u64", "sint": "s64"}.get(kind, kind)
             number = self._int(value, width, attr.enum, attr.enum_as_flags, path)
@@ -174,13 +194,22 @@ class Encoder:
                     item_attr = replace(attr, value=index, type=attr.sub_type or "binary",
                                         multi_attr=False)  # fmt: skip
                     builder.put(index, self.payload(item_attr, item, where))
-        else:  # nest-type-value: {number: {attrs}}
-            for number, item in dict(value).items():
-                inner = builder.nest_start(int(number))
-                if attr.nested_attributes:
-                    self.attrs(attr.nested_attributes, item, builder, f"{path}[{number}]")
-                builder.nest_end(inner)
+        else:  # nest-type-value: {number: {attrs}}, one level per name in type-value
+            self._type_value(attr, value, builder, path, max(1, len(attr.type_value)))
         builder.nest_end(token)
+
+    def _type_value(self, attr: Attribute, value: Any, builder: AttrBuilder, path: str,
+                    levels: int) -> None:  # fmt: skip
+        if not isinstance(value, Mapping):
+            raise EncodeError(f"{path}: a nest-type-value needs a dict of numbers")
+        for number, item in value.items():
+            inner = builder.nest_start(int(number))
+            where = f"{path}[{number}]"
+            if levels > 1:
+                self._type_value(attr, item, builder, where, levels - 1)
+            elif attr.nested_attributes:
+                self.attrs(attr.nested_attributes, item, builder, where)
+            builder.nest_end(inner)
 
     def _sub_message(self, attr: Attribute, value: Any, builder: AttrBuilder, path: str,
                      siblings: Mapping[Any, Any]) -> None:  # fmt: skip

@@ -13,6 +13,9 @@ an oversized (truncated) datagram, malformed lengths, a spoofed sender port.
         sock.request(RTM_NEWLINK, payload)
     assert kernel.received[0].type == RTM_NEWLINK
 
+Like the kernel, the fake runs one dump per socket: a dump request that arrives before the
+socket has received the end of its previous dump is answered with EBUSY.
+
 Sockets bound to the same kernel also reach each other by port id and by multicast group,
 as user processes do over NETLINK_USERSOCK.
 """
@@ -51,6 +54,7 @@ class Datagram(NamedTuple):
     data: bytes
     port: int = 0
     groups: int = 0
+    ends_dump: bool = False  # receiving it ends the socket's running dump
 
 
 def default_handler(request: Message) -> list[bytes]:
@@ -80,6 +84,7 @@ class FakeTransport:
         self.max_queued = max_queued
         self.timeout: float | None = None
         self.closed = False
+        self.dump_running = False
         self._queue: deque[Datagram | OSError] = deque()
         self._cond = threading.Condition()
         # one byte sits in the pipe exactly while the queue is non-empty: select/poll/asyncio
@@ -224,6 +229,8 @@ class FakeTransport:
             if peek:
                 return self._queue[0]
             item = self._queue.popleft()
+            if isinstance(item, Datagram) and item.ends_dump:
+                self.dump_running = False
             if not self._queue:
                 self._reader.recv(1)
             return item
@@ -337,12 +344,19 @@ class FakeKernel:
         for msg in parse_messages(data):
             with self._lock:
                 self.received.append(msg)
-            answers = list(self.handler(msg) or [])
             is_dump = msg.flags & c.NLM_F_DUMP == c.NLM_F_DUMP
+            if is_dump and sender.dump_running:
+                # the kernel runs one dump per socket until its reader has taken the end
+                sender.push(self._apply_faults(Datagram(replies.error(msg, errno.EBUSY))))
+                continue
+            answers = list(self.handler(msg) or [])
             if is_dump and self._take_dump_intr():
                 answers = [replies.set_flags(d, c.NLM_F_DUMP_INTR) for d in answers]
-            for answer in answers:
-                sender.push(self._apply_faults(Datagram(answer)))
+            if is_dump and answers:
+                sender.dump_running = True
+            for index, answer in enumerate(answers):
+                last = is_dump and index == len(answers) - 1
+                sender.push(self._apply_faults(Datagram(answer, ends_dump=last)))
 
     # -- faults --------------------------------------------------------------------------------
 

@@ -64,11 +64,12 @@ class Attrs:
     def _build(self) -> dict[int, int]:
         index: dict[int, int] = {}
         data, offset, end = self.data, self.start, self.end
-        while end - offset >= NLA_HDRLEN:
-            length, attr_type = _unpack_nla(data, offset)
-            if length < NLA_HDRLEN or offset + length > end:
+        unpack = _unpack_nla
+        while end - offset >= 4:
+            length, attr_type = unpack(data, offset)
+            if length < 4 or offset + length > end:
                 raise DecodeError(f"bad attribute length {length}", offset)
-            index[attr_type & NLA_TYPE_MASK] = offset
+            index[attr_type & 0x3FFF] = offset
             offset = (offset + length + 3) & ~3
         self._index = index
         return index
@@ -135,12 +136,14 @@ class Attrs:
         return f"Attrs({sorted(self)})"
 
     def _fixed(self, attr_type: int, codec: struct.Struct) -> int | None:
-        span = self.span(attr_type)
-        if span is None:
+        index = self._index if self._index is not None else self._build()
+        offset = index.get(attr_type)
+        if offset is None:
             return None
-        if span[1] - span[0] < codec.size:
-            raise DecodeError(f"attribute {attr_type} too short for its type", span[0])
-        return int(codec.unpack_from(self.data, span[0])[0])
+        data = self.data
+        if _unpack_nla(data, offset)[0] - NLA_HDRLEN < codec.size:
+            raise DecodeError(f"attribute {attr_type} too short for its type", offset)
+        return int(codec.unpack_from(data, offset + NLA_HDRLEN)[0])
 
     def u8(self, attr_type: int) -> int | None:
         """Typed getter: unsigned 8-bit value or None."""
@@ -186,8 +189,12 @@ class Attrs:
 
     def string(self, attr_type: int) -> str | None:
         """Typed getter: string up to the first NUL, or None."""
-        span = self.span(attr_type)
-        return None if span is None else codecs.decode_string(self.data, *span)
+        index = self._index if self._index is not None else self._build()
+        offset = index.get(attr_type)
+        if offset is None:
+            return None
+        data = self.data
+        return codecs.decode_string(data, offset + 4, offset + _unpack_nla(data, offset)[0])
 
     def flag(self, attr_type: int) -> bool:
         """A flag attribute: True when present."""

@@ -155,9 +155,10 @@ class Overrun(GenetlinkError, OSError):
 class Truncated(GenetlinkError):
     """A datagram was larger than the receive buffer; its tail was cut off by the kernel."""
 
-    def __init__(self, size: int, buffer_size: int) -> None:
+    def __init__(self, size: int, buffer_size: int, header: bytes = b"") -> None:
         self.size = size
         self.buffer_size = buffer_size
+        self.header = header  # the datagram's first bytes, to tell whose answer was lost
         super().__init__(
             f"datagram of {size} bytes truncated to the {buffer_size}-byte receive buffer "
             "(the buffer has grown for the next one)"
