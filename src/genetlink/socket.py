@@ -11,6 +11,7 @@ import array
 import errno
 import logging
 import os
+import select
 import socket as _socket
 import threading
 import time
@@ -148,7 +149,8 @@ class NetlinkSocket:
         self._cond = threading.Condition(self._lock)
         self._reading = False
         self._waiters = 0
-        self._timeout: float | None = None
+        self._poll = select.poll()
+        self._poll.register(self._sock.fileno(), select.POLLIN)
         self._closed = False
 
     def _configure(
@@ -243,17 +245,25 @@ class NetlinkSocket:
 
     # -- receiving ----------------------------------------------------------------------------
 
-    def _set_timeout(self, timeout: float | None) -> None:
-        if timeout != self._timeout:
-            self._sock.settimeout(timeout)
-            self._timeout = timeout
-
     def _recv(self, timeout: float | None) -> tuple[bytes, int, int]:
-        """One datagram: (bytes, sender port, sender group mask). Truncation raises Truncated."""
-        self._set_timeout(timeout)
+        """One datagram: (bytes, sender port, sender group mask). Truncation raises Truncated.
+
+        The socket stays in blocking mode: a timeout is a non-blocking try first (the kernel
+        usually has the answer queued before sendto() returns) and a poll only when nothing is
+        there, which spares the poll-around-every-call of Python's socket timeouts.
+        """
         buffer = self._buffer
+        recv = self._sock.recvmsg_into
         # MSG_TRUNC makes the kernel return the datagram's full length even when it did not fit.
-        size, _, _, address = self._sock.recvmsg_into([buffer], 0, _socket.MSG_TRUNC)
+        if timeout is None:
+            size, _, _, address = recv([buffer], 0, _socket.MSG_TRUNC)
+        else:
+            try:
+                size, _, _, address = recv([buffer], 0, _socket.MSG_TRUNC | _socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                if not self._poll.poll(max(0.0, timeout) * 1000):
+                    raise TimeoutError(f"nothing received in {timeout} s") from None
+                size, _, _, address = recv([buffer], 0, _socket.MSG_TRUNC | _socket.MSG_DONTWAIT)
         if size > len(buffer):
             self._buffer = bytearray((size + 4095) & ~4095)
             raise Truncated(size, len(buffer), bytes(buffer[:16]))

@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import errno
 import logging
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..wire import constants as c
-from ..wire.attrs import AttrBuilder, Attrs
+from ..wire.attrs import AttrBuilder, Attrs, iter_attrs
+from ..wire.codecs import SCALARS, decode_string
+from ..wire.constants import NLA_TYPE_MASK
 from ..wire.errors import DecodeError, GenetlinkError, NetlinkError, NetlinkNotFoundError
 from ..wire.genl import GENLMSGHDR, genl_attrs_start, genl_command
 from ..wire.message import Message
 from ..wire.policy import decode_policy
+
+_U16 = SCALARS["u16"].unpack_from
+_U32 = SCALARS["u32"].unpack_from
 
 if TYPE_CHECKING:
     from ..socket import NetlinkSocket
@@ -74,8 +80,7 @@ class GroupNotFound(GenetlinkError, LookupError):
         super().__init__(f"family {family} has no multicast group {group!r} (groups: {names})")
 
 
-@dataclass(frozen=True, slots=True)
-class OpInfo:
+class OpInfo(NamedTuple):
     """One operation of a family: its command number and CTRL_ATTR_OP_FLAGS bits."""
 
     id: int
@@ -91,8 +96,7 @@ class OpInfo:
         return bool(self.flags & OP_FLAGS[name])
 
 
-@dataclass(frozen=True, slots=True)
-class GroupInfo:
+class GroupInfo(NamedTuple):
     """A multicast group: its name and the group number to join."""
 
     name: str
@@ -222,40 +226,85 @@ def _attrs(msg: Message) -> Attrs:
     return Attrs(msg.data, genl_attrs_start(msg), msg.end)
 
 
-def _ops(attrs: Attrs) -> tuple[OpInfo, ...]:
-    ops = []
-    for entry in attrs.array(c.CTRL_ATTR_OPS):
-        op_id = entry.u32(c.CTRL_ATTR_OP_ID)
+# The kernel writes every op entry as {nla hdr, CTRL_ATTR_OP_ID u32, CTRL_ATTR_OP_FLAGS u32}:
+# one unpack reads such an entry; anything else takes the general walk.
+_OP_ENTRY = struct.Struct("=HHHHIHHI")
+_OP_LAYOUT = (_OP_ENTRY.size, 8, c.CTRL_ATTR_OP_ID, 8, c.CTRL_ATTR_OP_FLAGS)
+
+
+def _ops(data: bytes, start: int, end: int) -> tuple[OpInfo, ...]:
+    ops: list[OpInfo] = []
+    append = ops.append
+    unpack = _OP_ENTRY.unpack_from
+    size = _OP_ENTRY.size
+    new = tuple.__new__  # OpInfo's own __new__ is Python code; this is the C constructor
+    offset = start
+    while end - offset >= size:
+        length, _, len_id, t_id, op_id, len_flags, t_flags, flags = unpack(data, offset)
+        if (length, len_id, t_id & NLA_TYPE_MASK, len_flags, t_flags & NLA_TYPE_MASK) != _OP_LAYOUT:
+            break
+        append(new(OpInfo, (op_id, flags)))
+        offset += size
+    for _, entry_start, entry_end in iter_attrs(data, offset, end):
+        op_id = flags = None
+        for attr_type, s, e in iter_attrs(data, entry_start, entry_end):
+            if e - s == 4:
+                if attr_type & NLA_TYPE_MASK == c.CTRL_ATTR_OP_ID:
+                    op_id = _U32(data, s)[0]
+                elif attr_type & NLA_TYPE_MASK == c.CTRL_ATTR_OP_FLAGS:
+                    flags = _U32(data, s)[0]
         if op_id is not None:
-            ops.append(OpInfo(op_id, entry.u32(c.CTRL_ATTR_OP_FLAGS) or 0))
+            append(OpInfo(op_id, flags or 0))
     return tuple(ops)
 
 
-def _groups(attrs: Attrs) -> tuple[GroupInfo, ...]:
+def _groups(data: bytes, start: int, end: int) -> tuple[GroupInfo, ...]:
     groups = []
-    for entry in attrs.array(c.CTRL_ATTR_MCAST_GROUPS):
-        name = entry.string(c.CTRL_ATTR_MCAST_GRP_NAME)
-        group_id = entry.u32(c.CTRL_ATTR_MCAST_GRP_ID)
+    for _, entry_start, entry_end in iter_attrs(data, start, end):
+        name = group_id = None
+        for attr_type, s, e in iter_attrs(data, entry_start, entry_end):
+            if attr_type & NLA_TYPE_MASK == c.CTRL_ATTR_MCAST_GRP_NAME:
+                name = decode_string(data, s, e)
+            elif attr_type & NLA_TYPE_MASK == c.CTRL_ATTR_MCAST_GRP_ID and e - s == 4:
+                group_id = _U32(data, s)[0]
         if name is not None and group_id is not None:
             groups.append(GroupInfo(name, group_id))
     return tuple(groups)
 
 
 def decode_family(msg: Message) -> FamilyInfo:
-    """A FamilyInfo from a CTRL_CMD_NEWFAMILY/DELFAMILY message (reply or notification)."""
-    attrs = _attrs(msg)
-    family_id = attrs.u16(c.CTRL_ATTR_FAMILY_ID)
-    name = attrs.string(c.CTRL_ATTR_FAMILY_NAME)
+    """A FamilyInfo from a CTRL_CMD_NEWFAMILY/DELFAMILY message (reply or notification).
+
+    One pass over the attributes (this sits on the path of every lookup by name).
+    """
+    genl_command(msg)  # raises DecodeError when the genlmsghdr is missing
+    data = msg.data
+    family_id = name = None
+    numbers = {c.CTRL_ATTR_VERSION: 0, c.CTRL_ATTR_HDRSIZE: 0, c.CTRL_ATTR_MAXATTR: 0}
+    ops: tuple[OpInfo, ...] = ()
+    groups: tuple[GroupInfo, ...] = ()
+    for attr_type, s, e in iter_attrs(data, genl_attrs_start(msg), msg.end):
+        attr_type &= NLA_TYPE_MASK
+        if attr_type == c.CTRL_ATTR_FAMILY_ID and e - s >= 2:
+            family_id = _U16(data, s)[0]
+        elif attr_type == c.CTRL_ATTR_FAMILY_NAME:
+            name = decode_string(data, s, e)
+        elif attr_type in numbers and e - s == 4:
+            numbers[attr_type] = _U32(data, s)[0]
+        elif attr_type == c.CTRL_ATTR_OPS:
+            ops = _ops(data, s, e)
+        elif attr_type == c.CTRL_ATTR_MCAST_GROUPS:
+            groups = _groups(data, s, e)
     if family_id is None or name is None:
         raise DecodeError("nlctrl family message without id or name", msg.start)
     return FamilyInfo(
         id=family_id,
         name=name,
-        version=attrs.u32(c.CTRL_ATTR_VERSION) or 0,
-        hdrsize=attrs.u32(c.CTRL_ATTR_HDRSIZE) or 0,
-        maxattr=attrs.u32(c.CTRL_ATTR_MAXATTR) or 0,
-        ops=_ops(attrs),
-        groups=_groups(attrs),
+        version=numbers[c.CTRL_ATTR_VERSION],
+        hdrsize=numbers[c.CTRL_ATTR_HDRSIZE],
+        maxattr=numbers[c.CTRL_ATTR_MAXATTR],
+        ops=ops,
+        groups=groups,
     )
 
 

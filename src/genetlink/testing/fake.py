@@ -46,6 +46,7 @@ Handler = Callable[[Message], Iterable[bytes] | None]
 
 _MSG_PEEK = _socket.MSG_PEEK
 _MSG_TRUNC = _socket.MSG_TRUNC
+_MSG_DONTWAIT = _socket.MSG_DONTWAIT
 
 
 class Datagram(NamedTuple):
@@ -70,9 +71,10 @@ class FakeTransport:
     """The socket-like object a front drives; its counterpart is a `FakeKernel`.
 
     Implements what the fronts call on an AF_NETLINK socket: bind, getsockname, setsockopt,
-    getsockopt, settimeout, gettimeout, setblocking, sendto, send, recvmsg_into (MSG_PEEK and
-    MSG_TRUNC semantics), fileno, close. `max_queued` mimics a full receive buffer: datagrams
-    beyond it are dropped and the next receive fails with ENOBUFS, as on a real socket.
+    getsockopt, settimeout, gettimeout, setblocking, sendto, send, recvmsg_into
+    (MSG_DONTWAIT, MSG_PEEK and MSG_TRUNC semantics), fileno, close. `max_queued` mimics a
+    full receive buffer: datagrams beyond it are dropped and the next receive fails with
+    ENOBUFS, as on a real socket.
     """
 
     def __init__(self, kernel: FakeKernel, *, max_queued: int | None = None) -> None:
@@ -154,7 +156,7 @@ class FakeTransport:
         Returns (size, [], msg_flags, (sender port, sender groups)); with MSG_TRUNC in `flags`
         the size is the datagram's full length even when it did not fit, as Linux does.
         """
-        item = self._take(peek=bool(flags & _MSG_PEEK))
+        item = self._take(peek=bool(flags & _MSG_PEEK), dontwait=bool(flags & _MSG_DONTWAIT))
         if isinstance(item, OSError):
             raise item
         view = memoryview(buffers[0]).cast("B")
@@ -217,9 +219,9 @@ class FakeTransport:
             self._queue.append(item)
         self._cond.notify_all()
 
-    def _take(self, *, peek: bool) -> Datagram | OSError:
+    def _take(self, *, peek: bool, dontwait: bool = False) -> Datagram | OSError:
         with self._cond:
-            timeout = self.timeout
+            timeout = 0.0 if dontwait else self.timeout
             if not self._queue and timeout == 0:
                 raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
             if not self._cond.wait_for(lambda: self._queue or self.closed, timeout):
