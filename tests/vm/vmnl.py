@@ -166,5 +166,6 @@ class RawGenl:
         """CTRL_CMD_GETFAMILY by name."""
         (reply,) = self.request(GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
                                 attr(CTRL_ATTR_FAMILY_NAME, name.encode() + b"\0"))  # fmt: skip
-        (family_id,) = struct.unpack("=H", parse_attrs(reply[3][GENL_HDR.size :])[1])
+        attrs = parse_attrs(reply[3][GENL_HDR.size :])
+        (family_id,) = struct.unpack("=H", attrs[CTRL_ATTR_FAMILY_ID])
         return int(family_id)
