@@ -7,11 +7,62 @@ folder is skipped with the reason, so `pytest tests/vm` is always safe to run.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from vmnl import s, u
+
+from genetlink.family import FamilyClient, open_family
+from genetlink.genl import GenlClient, GenlFamily
+from genetlink.schema import Family
+from genetlink.schema.declare import declare_family
 
 SYSFS = Path("/sys/kernel/genltest")
+NAME = s("GENLTEST_FAMILY_NAME")
+GROUP = s("GENLTEST_MCGRP_NAME")
+
+# The module's family declared in Python, numbers from the shared header.
+DECLARED: Family = declare_family(
+    NAME,
+    version=u("GENLTEST_FAMILY_VERSION"),
+    attributes={
+        "msg": (u("GENLTEST_A_MSG"), "string"),
+        "count": (u("GENLTEST_A_COUNT"), "u32"),
+        "index": (u("GENLTEST_A_INDEX"), "u32"),
+    },
+    operations={
+        "echo": (u("GENLTEST_CMD_ECHO"), ["msg"]),
+        "dump": {
+            "value": u("GENLTEST_CMD_DUMP"),
+            "dump": {"request": {"attributes": ["count"]},
+                     "reply": {"attributes": ["index", "msg"]}},
+        },  # fmt: skip
+        "notify": {"value": u("GENLTEST_CMD_NOTIFY"), "event": {"attributes": ["msg"]},
+                   "mcgrp": GROUP},  # fmt: skip
+    },
+    mcast_groups=[GROUP],
+)
+
+
+@pytest.fixture
+def spec_client() -> Iterator[FamilyClient]:
+    """The family through the spec shipped in the package, found by name."""
+    with open_family(NAME, env={}, rcvbuf=1 << 20) as client:
+        yield client
+
+
+@pytest.fixture
+def genl() -> Iterator[GenlClient]:
+    """A Generic Netlink client (its family cache watches nlctrl)."""
+    with GenlClient(timeout=10.0) as client:
+        yield client
+
+
+@pytest.fixture
+def declared(genl: GenlClient) -> GenlFamily:
+    """The family through GenlClient and the Python declaration."""
+    return genl.family(NAME, DECLARED)
 
 
 def _skip_reason() -> str | None:

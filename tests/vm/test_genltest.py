@@ -1,189 +1,174 @@
-"""The genltest Generic Netlink family: resolve, echo, multicast, dump, policy."""
+"""The genltest family through the library: the shipped spec and a Python declaration.
+
+Resolve, ECHO, subscribe + ping, the module's log lines, and dumps over many datagrams.
+"""
 
 from __future__ import annotations
 
-import errno
-import struct
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from vmnl import (
-    NETLINK_GENERIC,
-    NL_POLICY_TYPE_ATTR_MAX_VALUE_U,
-    NL_POLICY_TYPE_ATTR_MIN_VALUE_U,
-    NLM_F_DUMP,
-    NLM_F_MULTI,
-    NLM_F_REQUEST,
-    NLMSG_DONE,
-    NLMSG_ERROR,
-    NLMSGERR_ATTR_OFFS,
-    NLMSGERR_ATTR_POLICY,
-    AckError,
-    Family,
-    Msg,
-    Sock,
-    attr,
-    attr_str,
-    attr_u32,
-    cstr,
-    dmesg,
-    genl_payload,
-    parse_attrs,
-    resolve,
-    s,
-    u,
-)
+from vmnl import SYSFS, s, u, wait_for_log
 
-PING = Path("/sys/kernel/genltest/ping")
-A_MSG = u("GENLTEST_A_MSG")
-A_COUNT = u("GENLTEST_A_COUNT")
-A_INDEX = u("GENLTEST_A_INDEX")
-CMD_ECHO = u("GENLTEST_CMD_ECHO")
-CMD_DUMP = u("GENLTEST_CMD_DUMP")
-CMD_NOTIFY = u("GENLTEST_CMD_NOTIFY")
+from genetlink.family import FamilyClient
+from genetlink.genl import GenlClient, GenlFamily
+from genetlink.wire import constants as c
+from genetlink.wire.genl import GENLMSGHDR
+
+PING = SYSFS / "ping"
+NAME = s("GENLTEST_FAMILY_NAME")
+GROUP = s("GENLTEST_MCGRP_NAME")
+REPLY = s("GENLTEST_ECHO_REPLY")
+
+def _ping(text: str) -> None:
+    PING.write_text(text + "\n")  # the module strips the newline echo(1) would add
 
 
-@pytest.fixture
-def genl() -> Iterator[Sock]:
-    with Sock(NETLINK_GENERIC) as sk:
-        yield sk
-
-
-@pytest.fixture
-def fam(genl: Sock) -> Family:
-    return resolve(genl, s("GENLTEST_FAMILY_NAME"))
-
-
-def echo(sk: Sock, fam: Family, text: str | None) -> list[Msg]:
-    attrs = attr_str(A_MSG, text) if text is not None else b""
-    return sk.request(fam.id, genl_payload(CMD_ECHO, attrs))
-
-
+# ---------------------------------------------------------------- resolve
 def test_load_line_in_dmesg() -> None:
-    assert f"genltest: loaded: family {s('GENLTEST_FAMILY_NAME')} id" in dmesg()
+    assert wait_for_log(f"genltest: loaded: family {NAME} id")
 
 
-def test_resolve(fam: Family) -> None:
-    assert fam.id > 0x10  # nlctrl is 0x10; dynamic ids come after
-    assert fam.version == u("GENLTEST_FAMILY_VERSION")
-    assert fam.maxattr == u("GENLTEST_A_MAX")
-    assert fam.ops == [CMD_ECHO, CMD_DUMP]
-    assert set(fam.groups) == {s("GENLTEST_MCGRP_NAME")}
+def test_resolve_through_the_shipped_spec(spec_client: FamilyClient) -> None:
+    assert spec_client.family.source.endswith("genetlink/specs/genltest.yaml")
+    assert spec_client.family_id is not None and spec_client.family_id > c.GENL_ID_CTRL
+    assert set(spec_client.groups) == {GROUP}
+    assert wait_for_log(f"genltest: loaded: family {NAME} id {spec_client.family_id} ")
 
 
-def test_echo_reply(genl: Sock, fam: Family) -> None:
-    text = f"hello {uuid.uuid4().hex}"
-    (reply,) = echo(genl, fam, text)
-    assert reply.type == fam.id
-    assert reply.seq == genl.seq
-    assert reply.pid == genl.port
-    assert genl.last_sender == 0  # from the kernel
-    assert reply.genl_cmd == CMD_ECHO
-    assert cstr(reply.genl_attrs[A_MSG][0]) == s("GENLTEST_ECHO_REPLY")
-    assert f"genltest: echo from port {genl.port}: {text}" in dmesg()
+def test_resolve_through_genl_client(genl: GenlClient, declared: GenlFamily) -> None:
+    info = genl.resolve(NAME)
+    assert declared.id == info.id > c.GENL_ID_CTRL
+    assert info.version == u("GENLTEST_FAMILY_VERSION")
+    assert info.maxattr == u("GENLTEST_A_MAX")
+    ops = {op.id: op for op in info.ops}
+    assert sorted(ops) == [u("GENLTEST_CMD_ECHO"), u("GENLTEST_CMD_DUMP")]
+    assert ops[u("GENLTEST_CMD_ECHO")].has("do")
+    assert ops[u("GENLTEST_CMD_DUMP")].has("dump")
+    assert [g.name for g in info.groups] == [GROUP]
+    assert any(f.name == NAME and f.id == info.id for f in genl.families())
 
 
-def test_echo_without_message(genl: Sock, fam: Family) -> None:
-    (reply,) = echo(genl, fam, None)
-    assert cstr(reply.genl_attrs[A_MSG][0]) == s("GENLTEST_ECHO_REPLY")
+# ---------------------------------------------------------------- echo
+def test_echo_through_the_shipped_spec(spec_client: FamilyClient) -> None:
+    text = f"spec {uuid.uuid4().hex}"
+    reply = spec_client.do("echo", {"msg": text})
+    assert reply is not None and not isinstance(reply, list)
+    assert reply.op == "echo"
+    assert reply["msg"] == REPLY
+    assert wait_for_log(f"genltest: echo from port {spec_client.sock.port}: {text}")
 
 
-def test_ping_multicast(fam: Family) -> None:
+def test_echo_through_genl_client(genl: GenlClient, declared: GenlFamily) -> None:
+    text = f"declared {uuid.uuid4().hex}"
+    reply = declared.do("echo", {"msg": text})
+    assert reply["msg"] == REPLY
+    assert wait_for_log(f"genltest: echo from port {genl.sock.port}: {text}")
+    # Without a message the module still answers (and says so in its log).
+    assert declared.do("echo")["msg"] == REPLY
+    assert wait_for_log(f"genltest: echo from port {genl.sock.port} without a message")
+
+
+def test_echo_without_a_codec(genl: GenlClient) -> None:
+    raw = genl.family(NAME)  # numbers and bytes only
+    msg = u("GENLTEST_A_MSG")
+    reply = raw.do(u("GENLTEST_CMD_ECHO"), b"")
+    assert reply.cmd == u("GENLTEST_CMD_ECHO")
+    assert reply.attrs.string(msg) == REPLY
+
+
+def test_message_at_max_length_is_accepted(spec_client: FamilyClient) -> None:
+    reply = spec_client.do("echo", {"msg": "y" * u("GENLTEST_MSG_MAX_LEN")})
+    assert reply is not None and not isinstance(reply, list)
+    assert reply["msg"] == REPLY
+
+
+# ---------------------------------------------------------------- multicast
+def test_ping_reaches_the_spec_client(spec_client: FamilyClient) -> None:
     text = f"ping {uuid.uuid4().hex}"
-    with Sock(NETLINK_GENERIC) as listener:
-        listener.join(fam.groups[s("GENLTEST_MCGRP_NAME")])
-        PING.write_text(text + "\n")
-        (msg,) = listener.recv()
-    assert listener.last_sender == 0
-    assert (msg.type, msg.seq, msg.pid) == (fam.id, 0, 0)
-    assert msg.genl_cmd == CMD_NOTIFY
-    assert cstr(msg.genl_attrs[A_MSG][0]) == text
-    assert f"genltest: ping: multicast to mcgrp: {text}" in dmesg()
+    spec_client.subscribe(GROUP)
+    _ping(text)
+    events = list(_take(spec_client.notifications(timeout=5.0), 1))
+    assert len(events) == 1
+    (event,) = events
+    assert not isinstance(event, Exception)
+    assert event.op == "notify"
+    assert event["msg"] == text
+    assert wait_for_log(f"genltest: ping: multicast to {GROUP}: {text}")
 
 
-def test_ping_without_listeners_is_logged(fam: Family) -> None:
+def test_ping_reaches_the_genl_client(declared: GenlFamily) -> None:
+    text = f"ping declared {uuid.uuid4().hex}"
+    group = declared.subscribe(GROUP)
+    assert group == declared.info.group(GROUP).id
+    _ping(text)
+    (event,) = list(_take(declared.notifications(timeout=5.0), 1))
+    assert event.op == "notify"
+    assert event["msg"] == text
+
+
+def test_ping_without_listeners_is_logged() -> None:
     text = f"nobody {uuid.uuid4().hex}"
     PING.write_text(text)
-    assert f"no listeners on mcgrp, message dropped: {text}" in dmesg()
+    assert wait_for_log(f"genltest: ping: no listeners on {GROUP}, message dropped: {text}")
 
 
-def test_dump_spans_many_datagrams(genl: Sock, fam: Family) -> None:
+def _take(items: Iterator[object], n: int) -> Iterator[object]:
+    for i, item in enumerate(items):
+        yield item
+        if i + 1 >= n:
+            return
+
+
+# ---------------------------------------------------------------- dumps
+def test_dump_spans_many_datagrams_in_order(spec_client: FamilyClient) -> None:
     count = 3000
-    before = genl.datagrams
-    msgs = list(genl.dump(fam.id, genl_payload(CMD_DUMP, attr_u32(A_COUNT, count))))
-    datagrams = genl.datagrams - before
+    entries = spec_client.dump("dump", {"count": count})
+    datagrams = len({id(entry.data) for entry in entries})
     assert datagrams > 2, "expected the dump to need several datagrams"
-    assert all(m.flags & NLM_F_MULTI and m.genl_cmd == CMD_DUMP for m in msgs)
-    indexes = [struct.unpack("=I", m.genl_attrs[A_INDEX][0])[0] for m in msgs]
-    assert indexes == list(range(len(msgs)))
-    texts = [cstr(m.genl_attrs[A_MSG][0]) for m in msgs]
-    history = len(msgs) - count
+    assert [e["index"] for e in entries] == list(range(len(entries)))
+    history = len(entries) - count
     assert 0 <= history <= u("GENLTEST_HISTORY_LEN")
-    assert texts[history:] == [f"entry {i}" for i in range(count)]
+    assert [e["msg"] for e in entries[history:]] == [f"entry {i}" for i in range(count)]
+    assert all(e.op == "dump" for e in entries)
 
 
-def test_dump_ends_with_done(genl: Sock, fam: Family) -> None:
-    # Read raw datagrams: the last message of the dump must be NLMSG_DONE.
-    seq = genl.send(
-        fam.id, NLM_F_REQUEST | NLM_F_DUMP, genl_payload(CMD_DUMP, attr_u32(A_COUNT, 500))
-    )
-    types: list[int] = []
-    while not types or types[-1] not in (NLMSG_DONE, NLMSG_ERROR):
-        types += [m.type for m in genl.recv() if m.seq == seq]
-    assert types[-1] == NLMSG_DONE
-    assert types.count(fam.id) >= 500
+def test_dump_through_genl_client(declared: GenlFamily) -> None:
+    entries = declared.dump("dump", {"count": 500})
+    assert [e["msg"] for e in entries][-500:] == [f"entry {i}" for i in range(500)]
 
 
-def test_dump_returns_echo_history(genl: Sock, fam: Family) -> None:
+def test_dump_returns_echo_history(declared: GenlFamily) -> None:
     texts = [f"history {i} {uuid.uuid4().hex}" for i in range(3)]
-    for t in texts:
-        echo(genl, fam, t)
-    msgs = list(genl.dump(fam.id, genl_payload(CMD_DUMP)))
-    got = [cstr(m.genl_attrs[A_MSG][0]) for m in msgs]
+    for text in texts:
+        declared.do("echo", {"msg": text})
+    entries = declared.dump("dump")
+    got = [e["msg"] for e in entries]
     assert got[-3:] == texts
     assert len(got) <= u("GENLTEST_HISTORY_LEN")
 
 
-def test_count_wrong_length_is_rejected(genl: Sock, fam: Family) -> None:
-    bad = attr(A_COUNT, b"\x05")  # u32 sent as one byte
-    with pytest.raises(AckError) as info:
-        genl.request(fam.id, genl_payload(CMD_ECHO, bad))
-    err = info.value
-    assert err.errno == errno.EINVAL
-    assert "length" in err.ext_msg
-    # The offset points at the bad attribute: nlmsghdr + genlmsghdr = 20 bytes in.
-    assert struct.unpack("=I", err.ext[NLMSGERR_ATTR_OFFS][0])[0] == 20
+def test_dump_ends_with_nlmsg_done(spec_client: FamilyClient) -> None:
+    # Read the datagrams ourselves: the dump's last message must be NLMSG_DONE.
+    sock = spec_client.sock
+    family_id = spec_client.family_id
+    assert family_id is not None
+    _, body = spec_client.codec.encode("dump", {"count": 700}, "dump")
+    header = GENLMSGHDR.pack(u("GENLTEST_CMD_DUMP"), u("GENLTEST_FAMILY_VERSION"), 0)
+    seq = sock.send(family_id, header + body, c.NLM_F_REQUEST | c.NLM_F_DUMP)
+    types: list[int] = []
+    datagrams = 0
+    while not types or types[-1] not in (c.NLMSG_DONE, c.NLMSG_ERROR):
+        messages, sender, _ = sock.receive_from(timeout=5.0)
+        assert sender == 0
+        datagrams += 1
+        types += [m.type for m in messages if m.seq == seq]
+    assert types[-1] == c.NLMSG_DONE
+    assert types.count(family_id) >= 700 and datagrams > 1
+    assert set(types[:-1]) == {family_id}
 
 
-def test_count_out_of_range_is_rejected(genl: Sock, fam: Family) -> None:
-    lo, hi = u("GENLTEST_COUNT_MIN"), u("GENLTEST_COUNT_MAX")
-    for value in (lo - 1, hi + 1):
-        with pytest.raises(AckError) as info:
-            list(genl.dump(fam.id, genl_payload(CMD_DUMP, attr_u32(A_COUNT, value))))
-        err = info.value
-        assert err.errno == errno.ERANGE  # the kernel's range check answers ERANGE
-        assert err.ext_msg == "integer out of range"
-        # The kernel also reports the violated policy: a u32 with its bounds.
-        policy = parse_attrs(err.ext[NLMSGERR_ATTR_POLICY][0])
-        assert struct.unpack("=Q", policy[NL_POLICY_TYPE_ATTR_MIN_VALUE_U][0]) == (lo,)
-        assert struct.unpack("=Q", policy[NL_POLICY_TYPE_ATTR_MAX_VALUE_U][0]) == (hi,)
-
-
-def test_message_too_long_is_rejected(genl: Sock, fam: Family) -> None:
-    with pytest.raises(AckError) as info:
-        echo(genl, fam, "x" * (u("GENLTEST_MSG_MAX_LEN") + 1))
-    assert info.value.errno == errno.EINVAL
-    assert info.value.ext_msg
-
-
-def test_message_at_max_length_is_accepted(genl: Sock, fam: Family) -> None:
-    (reply,) = echo(genl, fam, "y" * u("GENLTEST_MSG_MAX_LEN"))
-    assert cstr(reply.genl_attrs[A_MSG][0]) == s("GENLTEST_ECHO_REPLY")
-
-
-def test_unsupported_command(genl: Sock, fam: Family) -> None:
-    with pytest.raises(AckError) as info:
-        genl.request(fam.id, genl_payload(CMD_NOTIFY))
-    assert info.value.errno == errno.EOPNOTSUPP
+def test_sysfs_file_exists() -> None:
+    assert Path(PING).exists() and (SYSFS / "classic_ping").exists()

@@ -4,6 +4,10 @@ Family ids are assigned when a module registers its family, so they change when 
 reloaded. The cache listens on nlctrl's "notify" group (CTRL_CMD_NEWFAMILY/DELFAMILY) with a
 socket of its own that is drained before every lookup without blocking, expires entries after
 `ttl` seconds, and lets callers invalidate a name whose id stopped answering.
+
+`FamilyTable` is the part both fronts share (entries, expiry, nlctrl events, and the lookups
+as flows, see `genetlink.genl.flow`); `FamilyCache` runs it on a blocking socket and
+`genetlink.genl.aio_client.AsyncFamilyCache` on an asyncio one.
 """
 
 from __future__ import annotations
@@ -12,15 +16,17 @@ import logging
 import select
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from ..wire import constants as c
 from ..wire.errors import DecodeError, Overrun
 from ..wire.genl import genl_command
 from ..wire.message import Message
-from .nlctrl import FamilyInfo, decode_family, get_family
+from .flow import Flow, getfamily_flow, run
+from .nlctrl import FamilyInfo, decode_family
 
 if TYPE_CHECKING:
+    from ..core.engine import Engine
     from ..socket import NetlinkSocket
 
 log = logging.getLogger("genetlink.genl")
@@ -33,52 +39,60 @@ _FAMILY_EVENTS = (
 )
 
 
-class FamilyCache:
-    """Families by name, resolved on first use through `sock` (a NETLINK_GENERIC socket).
+class Watcher(Protocol):
+    """What the cache needs of its notification socket (either front's socket has it)."""
 
-    watch:  open a second socket in `netns` joined to nlctrl's "notify" group, so that module
-            loads and unloads refresh the cache (disable to save the socket)
+    engine: Engine
+
+    def join(self, group: int) -> None:
+        """Join a multicast group."""
+
+    def close(self) -> None:
+        """Close the socket."""
+
+
+W = TypeVar("W", bound=Watcher)
+
+
+class FamilyTable(Generic[W]):
+    """Families by name with expiry and nlctrl events, independent of the socket front.
+
+    watch:  open a second socket joined to nlctrl's "notify" group, so that module loads and
+            unloads refresh the cache (disable to save the socket)
     ttl:    seconds an entry is trusted without a notification (None: until invalidated)
     """
 
     def __init__(
         self,
-        sock: NetlinkSocket,
         *,
-        netns: str | None = None,
         watch: bool = True,
         ttl: float | None = 300.0,
         timeout: float | None = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.sock = sock
-        self.netns = netns
         self.watch = watch
         self.ttl = ttl
         self.timeout = timeout
         self._clock = clock
         self._entries: dict[str, tuple[FamilyInfo, float]] = {}
-        self._watcher: NetlinkSocket | None = None
+        self._watcher: W | None = None
         self.lookups = 0  # requests sent to nlctrl, for tests and curiosity
 
-    def get(self, name: str) -> FamilyInfo:
-        """The family called `name`; resolved (CTRL_CMD_GETFAMILY do) when not cached.
-
-        Raises FamilyNotFound when the kernel has no such family.
-        """
+    def get_flow(self, name: str) -> Flow[FamilyInfo]:
+        """The flow of `get`: the cached entry when fresh, else a lookup."""
         self.poll()
         entry = self._entries.get(name)
         now = self._clock()
         if entry is not None and (self.ttl is None or now - entry[1] < self.ttl):
             return entry[0]
-        return self.refresh(name)
+        return (yield from self.refresh_flow(name))
 
-    def refresh(self, name: str) -> FamilyInfo:
-        """Ask nlctrl again, whatever is cached."""
-        self._open_watcher()
+    def refresh_flow(self, name: str) -> Flow[FamilyInfo]:
+        """The flow of `refresh`: ask nlctrl (CTRL_CMD_GETFAMILY do) whatever is cached."""
+        yield from self._watch_flow()
         self.lookups += 1
         try:
-            info = get_family(self.sock, name, timeout=self.timeout)
+            info = yield from getfamily_flow(name, self.timeout)
         except BaseException:
             self._entries.pop(name, None)
             raise
@@ -102,31 +116,32 @@ class FamilyCache:
 
     # -- nlctrl notifications ---------------------------------------------------------------
 
-    def _open_watcher(self) -> None:
+    def _watch_flow(self) -> Flow[None]:
+        """Open the notification socket on first use; nlctrl's group id comes from nlctrl."""
         if not self.watch or self._watcher is not None:
             return
-        from ..socket import NetlinkSocket  # the genl layer sits on the socket front
-
-        watcher = NetlinkSocket(c.NETLINK_GENERIC, netns=self.netns)
+        info = yield from getfamily_flow("nlctrl", self.timeout)
+        watcher = self._open_watcher()
         try:
-            info = get_family(watcher, "nlctrl", timeout=self.timeout)
             watcher.join(info.group("notify").id)
         except BaseException:
             watcher.close()
             raise
         self._watcher = watcher
 
+    def _open_watcher(self) -> W:
+        """A new NETLINK_GENERIC socket of the front in use."""
+        raise NotImplementedError
+
+    def _next_event(self, watcher: W) -> Message | Overrun | None:
+        """The next nlctrl notification that has already arrived, without blocking."""
+        raise NotImplementedError
+
     def poll(self) -> int:
         """Apply the nlctrl notifications that have arrived; never blocks. Returns how many."""
         watcher = self._watcher
-        if watcher is None:
-            return 0
         handled = 0
-        queue = watcher.engine.notifications
-        while queue or select.select([watcher], [], [], 0)[0]:
-            item = watcher.next_notification(timeout=0.5)
-            if item is None:
-                break
+        while watcher is not None and (item := self._next_event(watcher)) is not None:
             self._apply(item)
             handled += 1
         return handled
@@ -152,3 +167,51 @@ class FamilyCache:
         if self._watcher is not None:
             self._watcher.close()
             self._watcher = None
+
+
+class FamilyCache(FamilyTable["NetlinkSocket"]):
+    """Families by name, resolved on first use through `sock` (a NETLINK_GENERIC socket).
+
+    netns:        the namespace of the notification socket (that of `sock`)
+    open_socket:  makes the notification socket instead (test doubles plug in here)
+    Other options: see `FamilyTable`.
+    """
+
+    def __init__(
+        self,
+        sock: NetlinkSocket,
+        *,
+        netns: str | None = None,
+        watch: bool = True,
+        ttl: float | None = 300.0,
+        timeout: float | None = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        open_socket: Callable[[], NetlinkSocket] | None = None,
+    ) -> None:
+        super().__init__(watch=watch, ttl=ttl, timeout=timeout, clock=clock)
+        self.sock = sock
+        self.netns = netns
+        self._open_socket = open_socket
+
+    def get(self, name: str) -> FamilyInfo:
+        """The family called `name`; resolved (CTRL_CMD_GETFAMILY do) when not cached.
+
+        Raises FamilyNotFound when the kernel has no such family.
+        """
+        return run(self.get_flow(name), self.sock)
+
+    def refresh(self, name: str) -> FamilyInfo:
+        """Ask nlctrl again, whatever is cached."""
+        return run(self.refresh_flow(name), self.sock)
+
+    def _open_watcher(self) -> NetlinkSocket:
+        if self._open_socket is not None:
+            return self._open_socket()
+        from ..socket import NetlinkSocket  # the genl layer sits on the socket front
+
+        return NetlinkSocket(c.NETLINK_GENERIC, netns=self.netns)
+
+    def _next_event(self, watcher: NetlinkSocket) -> Message | Overrun | None:
+        if watcher.engine.notifications or select.select([watcher], [], [], 0)[0]:
+            return watcher.next_notification(timeout=0.5)
+        return None

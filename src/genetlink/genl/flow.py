@@ -1,0 +1,127 @@
+"""Request flows written once and run by either front (sans-I/O above the socket).
+
+A flow is a generator: it yields a `Call` (one request or dump to make) and gets the socket's
+`Response` back, or the socket's exception thrown in at the `yield`; what it returns is the
+result. `run(flow, sock)` drives a flow on a blocking `NetlinkSocket`, `await run_async(flow,
+sock)` on an `AsyncNetlinkSocket`. Everything between two calls (building the request, decoding
+the replies, naming the attributes of an error, resolving or re-resolving a family) is thus
+the same code for both fronts; only these two drivers touch a socket.
+
+    def getfamily(name):
+        response = yield Call(False, GENL_ID_CTRL, payload, operation="getfamily")
+        return decode_family(response[0])
+
+    info = run(getfamily("netdev"), sock)               # blocking
+    info = await run_async(getfamily("netdev"), asock)  # asyncio
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ..wire import constants as c
+from ..wire.errors import DecodeError, NetlinkNotFoundError
+from .nlctrl import FamilyInfo, FamilyNotFound, _request, _select, decode_family
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+    from ..aio import AsyncNetlinkSocket
+    from ..socket import NetlinkSocket, Response
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One socket call a flow asks for: `sock.dump(...)` when `dump`, else `sock.request(...)`."""
+
+    dump: bool
+    msg_type: int
+    payload: bytes
+    flags: int = 0
+    operation: str | None = None
+    timeout: float | None = None
+
+
+#: A flow yields Calls, is sent their Responses, and returns a T.
+Flow = Generator[Call, "Response", T]
+
+
+@dataclass(frozen=True, slots=True)
+class _Done(Generic[T]):
+    value: T
+
+
+def _call(sock: Any, call: Call) -> Any:
+    """Make the call on either front (the same signatures; the async one returns a coroutine)."""
+    method = sock.dump if call.dump else sock.request
+    return method(call.msg_type, call.payload, call.flags, operation=call.operation,
+                  timeout=call.timeout)  # fmt: skip
+
+
+def _resume(flow: Flow[T], outcome: Response | BaseException | None) -> Call | _Done[T]:
+    """Hand the flow the outcome of its last call; its next call, or its result."""
+    try:
+        if isinstance(outcome, BaseException):
+            return flow.throw(outcome)
+        return flow.send(outcome)  # type: ignore[arg-type]  # None starts the generator
+    except StopIteration as stop:
+        return _Done(stop.value)
+
+
+def run(flow: Flow[T], sock: NetlinkSocket) -> T:
+    """Drive `flow` on a blocking socket; its result (or the exception it raises)."""
+    step = _resume(flow, None)
+    while isinstance(step, Call):
+        outcome: Response | BaseException
+        try:
+            outcome = _call(sock, step)
+        except BaseException as exc:  # the flow decides: enrich, retry, clean up or re-raise
+            outcome = exc
+        step = _resume(flow, outcome)
+    return step.value
+
+
+async def run_async(flow: Flow[T], sock: AsyncNetlinkSocket) -> T:
+    """Drive `flow` on an asyncio socket. Cancellation is thrown into the flow like any
+    exception, so its cleanup runs; the socket itself stays usable (see `genetlink.aio`)."""
+    step = _resume(flow, None)
+    while isinstance(step, Call):
+        pending: Awaitable[Response] = _call(sock, step)
+        try:
+            result: Response | BaseException = await pending
+        except BaseException as exc:
+            result = exc
+        step = _resume(flow, result)
+    return step.value
+
+
+# -- nlctrl, as flows ----------------------------------------------------------------------
+
+
+def getfamily_flow(family: str | int, timeout: float | None = 5.0) -> Flow[FamilyInfo]:
+    """Resolve a family by name or id (a CTRL_CMD_GETFAMILY *do*, so the kernel may autoload
+    its module); FamilyNotFound when the namespace has no such family."""
+    payload = _request(c.CTRL_CMD_GETFAMILY, _select(family))
+    try:
+        replies = yield Call(False, c.GENL_ID_CTRL, payload, 0, "getfamily", timeout)
+    except NetlinkNotFoundError as exc:
+        raise FamilyNotFound(family, operation="getfamily", seq=exc.seq,
+                             message=exc.message) from exc  # fmt: skip
+    found = [decode_family(msg) for msg in replies if msg.type == c.GENL_ID_CTRL]
+    if not found:
+        raise DecodeError(f"nlctrl answered getfamily {family} without a family message")
+    return found[0]
+
+
+def families_flow(timeout: float | None = 5.0) -> Flow[list[FamilyInfo]]:
+    """Every family registered in the namespace (CTRL_CMD_GETFAMILY dump)."""
+    payload = _request(c.CTRL_CMD_GETFAMILY)
+    replies = yield Call(True, c.GENL_ID_CTRL, payload, 0, "getfamily", timeout)
+    return [decode_family(msg) for msg in replies if msg.type == c.GENL_ID_CTRL]
+
+
+__all__ = ["Call", "Flow", "families_flow", "getfamily_flow", "run", "run_async"]
