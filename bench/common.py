@@ -64,6 +64,24 @@ def timed_runs(fn: Callable[[], int], reps: int, warmup: int) -> tuple[list[int]
     return runs, objects
 
 
+Workload = Callable[[argparse.Namespace], None]
+
+
+def rtnl_workloads(run: Callable[[argparse.Namespace, str, bool], None]) -> dict[str, Workload]:
+    """link/addr/route x full/lazy entries for a side's `run(args, what, full)`.
+
+    full: every attribute of every message decoded to Python values; lazy: two attributes
+    read per message (RTM_GETLINK, IPv4 RTM_GETADDR, IPv4 RTM_GETROUTE dumps).
+    """
+    table: dict[str, Workload] = {}
+    for what in ("link", "addr", "route"):
+        for full in (True, False):
+            table[f"{what}_{'full' if full else 'lazy'}"] = (
+                lambda args, w=what, f=full: run(args, w, f)  # type: ignore[misc]
+            )
+    return table
+
+
 def main(side: str, table: dict[str, Callable[[argparse.Namespace], None]]) -> None:
     """Dispatch a worker's command line to its workload function."""
     args = parse_args(sys.argv[1:])

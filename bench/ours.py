@@ -73,36 +73,6 @@ def _rtnl(args: argparse.Namespace, what: str, full: bool) -> None:
     sock.close()
 
 
-def link_full(args: argparse.Namespace) -> None:
-    """RTM_GETLINK dump, every attribute decoded by the rt-link spec's codec."""
-    _rtnl(args, "link", True)
-
-
-def link_lazy(args: argparse.Namespace) -> None:
-    """RTM_GETLINK dump, ifname and mtu read per message."""
-    _rtnl(args, "link", False)
-
-
-def addr_full(args: argparse.Namespace) -> None:
-    """IPv4 RTM_GETADDR dump, fully decoded (rt-addr spec)."""
-    _rtnl(args, "addr", True)
-
-
-def addr_lazy(args: argparse.Namespace) -> None:
-    """IPv4 RTM_GETADDR dump, address and label per message."""
-    _rtnl(args, "addr", False)
-
-
-def route_full(args: argparse.Namespace) -> None:
-    """IPv4 RTM_GETROUTE dump, fully decoded (rt-route spec)."""
-    _rtnl(args, "route", True)
-
-
-def route_lazy(args: argparse.Namespace) -> None:
-    """IPv4 RTM_GETROUTE dump, dst and oif per message."""
-    _rtnl(args, "route", False)
-
-
 # -- generic netlink ------------------------------------------------------------------------
 
 
@@ -193,9 +163,7 @@ def notify(args: argparse.Namespace) -> None:
 
 
 TABLE: dict[str, Callable[[argparse.Namespace], None]] = {
-    "link_full": link_full, "link_lazy": link_lazy,
-    "addr_full": addr_full, "addr_lazy": addr_lazy,
-    "route_full": route_full, "route_lazy": route_lazy,
+    **common.rtnl_workloads(_rtnl),
     "genl_families": genl_families, "genl_do": genl_do,
     "ethtool": ethtool, "netdev": netdev, "notify": notify,
 }

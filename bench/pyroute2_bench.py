@@ -63,36 +63,6 @@ def _rtnl(args: argparse.Namespace, what: str, full: bool) -> None:
     common.report(SIDE, args.workload, runs, objects)
 
 
-def link_full(args: argparse.Namespace) -> None:
-    """RTM_GETLINK dump, every message fully decoded."""
-    _rtnl(args, "link", True)
-
-
-def link_lazy(args: argparse.Namespace) -> None:
-    """RTM_GETLINK dump, two attributes read per message."""
-    _rtnl(args, "link", False)
-
-
-def addr_full(args: argparse.Namespace) -> None:
-    """IPv4 RTM_GETADDR dump, fully decoded."""
-    _rtnl(args, "addr", True)
-
-
-def addr_lazy(args: argparse.Namespace) -> None:
-    """IPv4 RTM_GETADDR dump, two attributes per message."""
-    _rtnl(args, "addr", False)
-
-
-def route_full(args: argparse.Namespace) -> None:
-    """IPv4 RTM_GETROUTE dump, fully decoded."""
-    _rtnl(args, "route", True)
-
-
-def route_lazy(args: argparse.Namespace) -> None:
-    """IPv4 RTM_GETROUTE dump, two attributes per message."""
-    _rtnl(args, "route", False)
-
-
 def genl_families(args: argparse.Namespace) -> None:
     """nlctrl GETFAMILY dump with ops and groups, fully decoded."""
     s = GenericNetlinkSocket()
@@ -243,9 +213,7 @@ def notify(args: argparse.Namespace) -> None:
 
 
 TABLE = {
-    "link_full": link_full, "link_lazy": link_lazy,
-    "addr_full": addr_full, "addr_lazy": addr_lazy,
-    "route_full": route_full, "route_lazy": route_lazy,
+    **common.rtnl_workloads(_rtnl),
     "genl_families": genl_families, "genl_do": genl_do,
     "ethtool": ethtool, "netdev": netdev, "notify": notify,
 }

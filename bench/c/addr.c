@@ -7,25 +7,6 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
-struct parse_ctx {
-	const struct nlattr **tb;
-	const enum mnl_attr_data_type *types;
-	int max;
-};
-
-static int attr_cb(const struct nlattr *attr, void *data)
-{
-	struct parse_ctx *ctx = data;
-	int type = mnl_attr_get_type(attr);
-
-	if (mnl_attr_type_valid(attr, ctx->max) < 0)
-		return MNL_CB_OK;
-	if (ctx->types[type] != MNL_TYPE_UNSPEC && mnl_attr_validate(attr, ctx->types[type]) < 0)
-		return MNL_CB_ERROR;
-	ctx->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
 static void copy_in(struct in_addr *dst, const struct nlattr *a)
 {
 	if (a && mnl_attr_get_payload_len(a) == 4)

@@ -15,12 +15,6 @@ struct family_row {
 	struct { uint32_t id; char name[GENL_NAMSIZ]; } grps[MAX_GRPS];
 };
 
-struct parse_ctx {
-	const struct nlattr **tb;
-	const enum mnl_attr_data_type *types;
-	int max;
-};
-
 static const enum mnl_attr_data_type ctrl_types[CTRL_ATTR_MAX + 1] = {
 	[CTRL_ATTR_FAMILY_ID] = MNL_TYPE_U16, [CTRL_ATTR_FAMILY_NAME] = MNL_TYPE_NUL_STRING,
 	[CTRL_ATTR_VERSION] = MNL_TYPE_U32, [CTRL_ATTR_HDRSIZE] = MNL_TYPE_U32,
@@ -34,19 +28,6 @@ static const enum mnl_attr_data_type op_types[CTRL_ATTR_OP_MAX + 1] = {
 static const enum mnl_attr_data_type grp_types[CTRL_ATTR_MCAST_GRP_MAX + 1] = {
 	[CTRL_ATTR_MCAST_GRP_NAME] = MNL_TYPE_NUL_STRING, [CTRL_ATTR_MCAST_GRP_ID] = MNL_TYPE_U32,
 };
-
-static int attr_cb(const struct nlattr *attr, void *data)
-{
-	struct parse_ctx *ctx = data;
-	int type = mnl_attr_get_type(attr);
-
-	if (mnl_attr_type_valid(attr, ctx->max) < 0)
-		return MNL_CB_OK;
-	if (ctx->types[type] != MNL_TYPE_UNSPEC && mnl_attr_validate(attr, ctx->types[type]) < 0)
-		return MNL_CB_ERROR;
-	ctx->tb[type] = attr;
-	return MNL_CB_OK;
-}
 
 static void parse_ops(const struct nlattr *nest, struct family_row *row)
 {

@@ -12,25 +12,6 @@ enum { NETDEV_A_DEV_IFINDEX = 1, NETDEV_A_DEV_PAD, NETDEV_A_DEV_XDP_FEATURES,
        NETDEV_A_DEV_XSK_FEATURES, NETDEV_A_DEV_MAX = NETDEV_A_DEV_XSK_FEATURES };
 #define NETDEV_CMD_DEV_GET 1
 
-struct parse_ctx {
-	const struct nlattr **tb;
-	const enum mnl_attr_data_type *types;
-	int max;
-};
-
-static int attr_cb(const struct nlattr *attr, void *data)
-{
-	struct parse_ctx *ctx = data;
-	int type = mnl_attr_get_type(attr);
-
-	if (mnl_attr_type_valid(attr, ctx->max) < 0)
-		return MNL_CB_OK;
-	if (ctx->types[type] != MNL_TYPE_UNSPEC && mnl_attr_validate(attr, ctx->types[type]) < 0)
-		return MNL_CB_ERROR;
-	ctx->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
 struct ethtool_row {
 	uint32_t ifindex, hdr_flags;
 	char ifname[IFNAMSIZ];

@@ -55,29 +55,6 @@ static enum mnl_attr_data_type ifla_types[IFLA_MAX + 1] = {
 	[IFLA_TSO_MAX_SEGS] = MNL_TYPE_U32, [IFLA_ALLMULTI] = MNL_TYPE_U32,
 };
 
-struct parse_ctx {
-	const struct nlattr **tb;
-	const enum mnl_attr_data_type *types;
-	int max;
-	int count;
-};
-
-/* The validation callback, as in iproute2/libmnl examples: unknown (newer) types are skipped. */
-static int attr_cb(const struct nlattr *attr, void *data)
-{
-	struct parse_ctx *ctx = data;
-	int type = mnl_attr_get_type(attr);
-
-	ctx->count++;
-	if (mnl_attr_type_valid(attr, ctx->max) < 0)
-		return MNL_CB_OK;
-	if (ctx->types && ctx->types[type] != MNL_TYPE_UNSPEC &&
-	    mnl_attr_validate(attr, ctx->types[type]) < 0)
-		return MNL_CB_ERROR;
-	ctx->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
 static void copy_bin(void *dst, size_t cap, const struct nlattr *a)
 {
 	size_t n = mnl_attr_get_payload_len(a);

@@ -172,4 +172,28 @@ static inline int nlb_family_id(struct mnl_socket *nl, const char *name)
 	return id;
 }
 
+/* An attribute table parser as iproute2 writes them: each known attribute is validated
+ * against its expected type and stored by number; unknown numbers are skipped. */
+struct parse_ctx {
+	const struct nlattr **tb;
+	const enum mnl_attr_data_type *types;	/* NULL: store without validating */
+	int max;
+	int count;				/* attributes seen, known or not */
+};
+
+static inline int attr_cb(const struct nlattr *attr, void *data)
+{
+	struct parse_ctx *ctx = data;
+	int type = mnl_attr_get_type(attr);
+
+	ctx->count++;
+	if (mnl_attr_type_valid(attr, ctx->max) < 0)
+		return MNL_CB_OK;
+	if (ctx->types && ctx->types[type] != MNL_TYPE_UNSPEC &&
+	    mnl_attr_validate(attr, ctx->types[type]) < 0)
+		return MNL_CB_ERROR;
+	ctx->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
 #endif

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from .core.engine import Engine, Kind, Request
-from .socket import Response, open_netlink
+from .socket import NetlinkSocket, Response
 from .wire import constants as c
 from .wire.errors import Overrun, Truncated
 from .wire.message import Message, build_header
@@ -29,31 +29,9 @@ class AsyncNetlinkSocket:
     Use `await AsyncNetlinkSocket.open(...)` or `async with AsyncNetlinkSocket(...) as s`.
     """
 
-    def __init__(
-        self,
-        protocol: int = c.NETLINK_ROUTE,
-        *,
-        port: int = 0,
-        groups: int = 0,
-        netns: str | None = None,
-        ext_ack: bool = True,
-        cap_ack: bool = True,
-        strict: bool | None = None,
-        no_enobufs: bool = False,
-        kernel_peer: bool | None = None,
-        rcvbuf: int | None = None,
-        dump_retries: int = 3,
-        transport: Any = None,
-    ) -> None:
-        # Reuse the blocking front's setup (options, bind) so the two never drift apart.
-        from .socket import NetlinkSocket
-
-        setup = NetlinkSocket(
-            protocol, port=port, groups=groups, netns=netns, ext_ack=ext_ack, cap_ack=cap_ack,
-            strict=strict, no_enobufs=no_enobufs, kernel_peer=kernel_peer, rcvbuf=rcvbuf,
-            dump_retries=dump_retries,
-            transport=transport if transport is not None else open_netlink(protocol, netns),
-        )  # fmt: skip
+    def __init__(self, protocol: int = c.NETLINK_ROUTE, **options: Any) -> None:
+        # The blocking front does the setup (options, bind), so the two never drift apart.
+        setup = NetlinkSocket(protocol, **options)
         self._setup = setup
         self._sock = setup._sock
         self._sock.setblocking(False)

@@ -11,16 +11,22 @@ path). Generic Netlink families are resolved by name with CTRL_CMD_GETFAMILY on 
 socket through `genetlink.genl.nlctrl` (multicast group ids come from that answer);
 netlink-raw families (rtnetlink...) speak straight to the spec's `protonum` and use the
 spec's group numbers.
+
+`FamilyClientBase` holds all but the socket calls (encoding, decoding, error naming, groups),
+with requests as flows (`genetlink.genl.flow`); `FamilyClient` runs them on a blocking socket,
+`genetlink.aio_family.AsyncFamilyClient` on an asyncio one.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Generic, TypeVar
 
-from genetlink.genl.nlctrl import FamilyNotFound, get_family
+from genetlink.genl.client import Subscriber
+from genetlink.genl.flow import Call, Flow, getfamily_flow, run
+from genetlink.genl.nlctrl import FamilyNotFound
 from genetlink.schema.codec import Decoded, FamilyCodec
 from genetlink.schema.model import Family, Operation
 from genetlink.schema.search import load_family
@@ -31,6 +37,9 @@ from genetlink.wire.genl import GENLMSGHDR
 from genetlink.wire.message import Message
 
 log = logging.getLogger("genetlink.family")
+
+S = TypeVar("S", bound=Subscriber)
+C = TypeVar("C", bound="FamilyClientBase[Any]")
 
 #: Request flag names accepted by `FamilyClient.do(..., flags=...)`.
 FLAG_NAMES: dict[str, int] = {**c.NEW_FLAGS, **c.DELETE_FLAGS, "echo": c.NLM_F_ECHO}
@@ -58,21 +67,10 @@ def parse_flags(flags: int | str | Iterable[str | int] | None) -> int:
     return out
 
 
-def _resolve_genl(sock: NetlinkSocket, name: str) -> tuple[int, dict[str, int]]:
-    """(family id, {group name: id}) of a Generic Netlink family, from nlctrl (a "do" by name,
-    which lets the kernel autoload the family's module)."""
-    info = get_family(sock, name)
-    return info.id, {group.name: group.id for group in info.groups}
+class FamilyClientBase(Generic[S]):
+    """The front-independent part of a spec-driven family client (see `FamilyClient`)."""
 
-
-class FamilyClient:
-    """Requests, dumps and notifications of one spec-described family on one socket.
-
-    Values go in as dicts with the spec's names; answers come back as lazily decoded
-    `Decoded` mappings. Build one with `open_family`.
-    """
-
-    def __init__(self, family: Family, sock: NetlinkSocket, *, family_id: int | None = None,
+    def __init__(self, family: Family, sock: S, *, family_id: int | None = None,
                  groups: Mapping[str, int] | None = None) -> None:  # fmt: skip
         self.family = family
         self.codec = FamilyCodec(family)
@@ -132,40 +130,26 @@ class FamilyClient:
             log.debug("could not name the attribute of %s: %s", op.name, inner)
         return exc
 
-    def do(self, op: str | Operation, values: Mapping[str, Any] | None = None, *,
-           flags: int | str | Iterable[str | int] | None = 0,
-           timeout: float | None = None) -> Decoded | list[Decoded] | None:  # fmt: skip
-        """Send a request and wait for the ACK.
-
-        Returns the decoded reply, a list when the kernel sent several, None when it sent only
-        the ACK. `flags` adds request flags: NLM_F_* numbers or names ("create|excl",
-        ["create", "replace"], "echo"). Raises NetlinkError with `.operation` and, when the
-        kernel pointed at an attribute, `.attr_path`/`.missing_path` by name.
-        """
+    def _exchange(self, mode: str, op: str | Operation, values: Mapping[str, Any] | None,
+                  flags: int | str | Iterable[str | int] | None,
+                  timeout: float | None) -> Flow[list[Decoded]]:  # fmt: skip
+        """A request or dump: every reply decoded, or NetlinkError named by the spec."""
         operation = self.codec.operation(op)
-        msg_type, payload = self._message(operation, values, "do")
+        msg_type, payload = self._message(operation, values, mode)
+        call = Call(mode == "dump", msg_type, payload, parse_flags(flags), operation.name, timeout)
         try:
-            replies = self.sock.request(msg_type, payload, parse_flags(flags),
-                                        operation=operation.name, timeout=timeout)  # fmt: skip
-        except NetlinkError as exc:
-            raise self._named(exc, operation) from None
-        decoded = [self.codec.decode(m, operation) for m in replies]
-        if not decoded:
-            return None
-        return decoded[0] if len(decoded) == 1 else decoded
-
-    def dump(self, op: str | Operation, values: Mapping[str, Any] | None = None, *,
-             flags: int | str | Iterable[str | int] | None = 0,
-             timeout: float | None = None) -> list[Decoded]:  # fmt: skip
-        """Dump: every reply up to NLMSG_DONE, each decoded lazily (`.to_dict()` for all)."""
-        operation = self.codec.operation(op)
-        msg_type, payload = self._message(operation, values, "dump")
-        try:
-            replies = self.sock.dump(msg_type, payload, parse_flags(flags),
-                                     operation=operation.name, timeout=timeout)  # fmt: skip
+            replies = yield call
         except NetlinkError as exc:
             raise self._named(exc, operation) from None
         return [self.codec.decode(m, operation) for m in replies]
+
+    def _do(self, op: str | Operation, values: Mapping[str, Any] | None,
+            flags: int | str | Iterable[str | int] | None,
+            timeout: float | None) -> Flow[Decoded | list[Decoded] | None]:  # fmt: skip
+        decoded = yield from self._exchange("do", op, values, flags, timeout)
+        if not decoded:
+            return None
+        return decoded[0] if len(decoded) == 1 else decoded
 
     # -- notifications ----------------------------------------------------------------------
 
@@ -204,16 +188,14 @@ class FamilyClient:
         op = self._notify_ops.get(value) or self.codec.reply_op(value)
         return self.codec.decode(msg, op)
 
-    def notifications(self, timeout: float | None = None) -> Iterator[Decoded | Overrun]:
-        """Notifications of the joined groups as they arrive, decoded; `Overrun` items mean
-        some were lost (resync). Stops after `timeout` seconds without a message."""
-        for item in self.sock.notifications(timeout):
-            if isinstance(item, Overrun):
-                yield item
-            elif self.family_id is None or item.type == self.family_id:
-                yield self.decode(item)
-            else:
-                log.debug("skipped a message of another family (id %d)", item.type)
+    def _accept(self, item: Message | Overrun) -> Decoded | Overrun | None:
+        """A notification decoded, an Overrun as is, None for another family's message."""
+        if isinstance(item, Overrun):
+            return item
+        if self.family_id is None or item.type == self.family_id:
+            return self.decode(item)
+        log.debug("skipped a message of another family (id %d)", item.type)
+        return None
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -221,15 +203,73 @@ class FamilyClient:
         """Close the socket."""
         self.sock.close()
 
+    def __repr__(self) -> str:
+        where = f"id {self.family_id}" if self.family_id is not None else "netlink-raw"
+        kind = type(self).__name__
+        return f"{kind}({self.name}, {where}, protocol {self.family.protonum})"
+
+
+class FamilyClient(FamilyClientBase[NetlinkSocket]):
+    """Requests, dumps and notifications of one spec-described family on one socket.
+
+    Values go in as dicts with the spec's names; answers come back as lazily decoded
+    `Decoded` mappings. Build one with `open_family`.
+    """
+
+    def do(self, op: str | Operation, values: Mapping[str, Any] | None = None, *,
+           flags: int | str | Iterable[str | int] | None = 0,
+           timeout: float | None = None) -> Decoded | list[Decoded] | None:  # fmt: skip
+        """Send a request and wait for the ACK.
+
+        Returns the decoded reply, a list when the kernel sent several, None when it sent only
+        the ACK. `flags` adds request flags: NLM_F_* numbers or names ("create|excl",
+        ["create", "replace"], "echo"). Raises NetlinkError with `.operation` and, when the
+        kernel pointed at an attribute, `.attr_path`/`.missing_path` by name.
+        """
+        return run(self._do(op, values, flags, timeout), self.sock)
+
+    def dump(self, op: str | Operation, values: Mapping[str, Any] | None = None, *,
+             flags: int | str | Iterable[str | int] | None = 0,
+             timeout: float | None = None) -> list[Decoded]:  # fmt: skip
+        """Dump: every reply up to NLMSG_DONE, each decoded lazily (`.to_dict()` for all)."""
+        return run(self._exchange("dump", op, values, flags, timeout), self.sock)
+
+    def notifications(self, timeout: float | None = None) -> Iterator[Decoded | Overrun]:
+        """Notifications of the joined groups as they arrive, decoded; `Overrun` items mean
+        some were lost (resync). Stops after `timeout` seconds without a message."""
+        for item in self.sock.notifications(timeout):
+            if (decoded := self._accept(item)) is not None:
+                yield decoded
+
     def __enter__(self) -> FamilyClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __repr__(self) -> str:
-        where = f"id {self.family_id}" if self.family_id is not None else "netlink-raw"
-        return f"FamilyClient({self.name}, {where}, protocol {self.family.protonum})"
+
+def load_model(name_or_family: str | os.PathLike[str] | Family, *,
+               spec_path: str | os.PathLike[str] | None = None,
+               env: Mapping[str, str] | None = None) -> Family:  # fmt: skip
+    """The family model: given, or loaded from a spec name on the search path or a file."""
+    if isinstance(name_or_family, Family):
+        return name_or_family
+    return load_family(os.fspath(name_or_family), path=spec_path, env=env)
+
+
+def connect_flow(make: Callable[..., C], family: Family, sock: S) -> Flow[C]:
+    """A client on `sock`: Generic Netlink families are resolved through nlctrl first (their
+    id and multicast groups). The socket is closed when that fails."""
+    try:
+        if not family.is_genetlink:
+            return make(family, sock)
+        info = yield from getfamily_flow(family.name)
+    except BaseException:
+        sock.close()
+        raise
+    groups = {group.name: group.id for group in info.groups}
+    log.debug("family %s has id %d, groups %s", family.name, info.id, groups)
+    return make(family, sock, family_id=info.id, groups=groups)
 
 
 def open_family(
@@ -246,20 +286,18 @@ def open_family(
     search (GENETLINK_SPEC_PATH). Other keyword arguments go to `NetlinkSocket`. Raises
     SpecError when no spec is found and FamilyNotFound when the kernel lacks the family.
     """
-    if isinstance(name_or_family, Family):
-        family = name_or_family
-    else:
-        family = load_family(os.fspath(name_or_family), path=spec_path, env=env)
+    family = load_model(name_or_family, spec_path=spec_path, env=env)
     sock = NetlinkSocket(family.protonum, netns=netns, **socket_options)
-    try:
-        if not family.is_genetlink:
-            return FamilyClient(family, sock)
-        family_id, groups = _resolve_genl(sock, family.name)
-        log.debug("family %s has id %d, groups %s", family.name, family_id, groups)
-        return FamilyClient(family, sock, family_id=family_id, groups=groups)
-    except BaseException:
-        sock.close()
-        raise
+    return run(connect_flow(FamilyClient, family, sock), sock)
 
 
-__all__ = ["FLAG_NAMES", "FamilyClient", "FamilyNotFound", "open_family", "parse_flags"]
+__all__ = [
+    "FLAG_NAMES",
+    "FamilyClient",
+    "FamilyClientBase",
+    "FamilyNotFound",
+    "connect_flow",
+    "load_model",
+    "open_family",
+    "parse_flags",
+]

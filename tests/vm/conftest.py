@@ -35,11 +35,16 @@ DECLARED: Family = declare_family(
         "echo": (u("GENLTEST_CMD_ECHO"), ["msg"]),
         "dump": {
             "value": u("GENLTEST_CMD_DUMP"),
-            "dump": {"request": {"attributes": ["count"]},
-                     "reply": {"attributes": ["index", "msg"]}},
-        },  # fmt: skip
-        "notify": {"value": u("GENLTEST_CMD_NOTIFY"), "event": {"attributes": ["msg"]},
-                   "mcgrp": GROUP},  # fmt: skip
+            "dump": {
+                "request": {"attributes": ["count"]},
+                "reply": {"attributes": ["index", "msg"]},
+            },
+        },
+        "notify": {
+            "value": u("GENLTEST_CMD_NOTIFY"),
+            "event": {"attributes": ["msg"]},
+            "mcgrp": GROUP,
+        },
     },
     mcast_groups=[GROUP],
 )

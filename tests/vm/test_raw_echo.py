@@ -35,4 +35,3 @@ def test_echo_on_raw_sockets(raw: RawGenl) -> None:
     value = parse_attrs(body[GENL_HDR.size :])[msg]
     assert value == s("GENLTEST_ECHO_REPLY").encode() + b"\0"
     assert wait_for_log(f"genltest: echo from port {raw.port}: {text}")
-

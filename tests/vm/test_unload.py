@@ -1,4 +1,6 @@
-"""Unloading genltest while a client listens: nlctrl announces it, requests fail cleanly."""
+"""Unloading genltest while clients are subscribed: nlctrl announces DELFAMILY, the family
+cache forgets the family, the next request fails with a typed error (no hang); insmod brings
+it back and the same clients work again."""
 
 from __future__ import annotations
 
@@ -6,65 +8,77 @@ import errno
 import os
 import shutil
 import subprocess
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from vmnl import (
-    CTRL_ATTR_FAMILY_NAME,
-    CTRL_CMD_DELFAMILY,
-    CTRL_CMD_NEWFAMILY,
-    GENL_ID_CTRL,
-    NETLINK_GENERIC,
-    AckError,
-    Sock,
-    cstr,
-    dmesg,
-    genl_payload,
-    resolve,
-    s,
-    u,
-)
+from conftest import DECLARED, GROUP, NAME, SYSFS
+from vmnl import u, wait_for_log
 
-NAME = s("GENLTEST_FAMILY_NAME")
+from genetlink.family import open_family
+from genetlink.genl import FamilyNotFound, GenlClient
+from genetlink.genl.nlctrl import decode_family, get_family
+from genetlink.socket import NetlinkSocket
+from genetlink.wire import constants as c
+from genetlink.wire.errors import NetlinkError
+from genetlink.wire.genl import genl_command
+from genetlink.wire.message import Message
 
 
-def _events(sk: Sock, cmd: int) -> list[str]:
-    """Family names of nlctrl notifications with `cmd` received so far, waiting briefly."""
-    names: list[str] = []
-    while True:
-        try:
-            msgs = sk.recv(timeout=2.0)
-        except TimeoutError:
-            return names
-        for m in msgs:
-            if m.type == GENL_ID_CTRL and m.genl_cmd == cmd:
-                names.append(cstr(m.genl_attrs[CTRL_ATTR_FAMILY_NAME][0]))
-        if NAME in names:
-            return names
+def _family_events(watcher: NetlinkSocket, cmd: int, timeout: float = 5.0) -> Iterator[str]:
+    """Names of families in nlctrl notifications `cmd`, until `timeout` s of silence."""
+    for item in watcher.notifications(timeout=timeout):
+        if not isinstance(item, Message) or item.type != c.GENL_ID_CTRL:
+            continue
+        if genl_command(item)[0] == cmd:
+            yield decode_family(item).name
 
 
-def test_unload_announces_delfamily_and_requests_fail() -> None:
+def _wait_event(watcher: NetlinkSocket, cmd: int) -> bool:
+    return any(name == NAME for name in _family_events(watcher, cmd))
+
+
+def test_unload_while_subscribed_then_reload() -> None:
     rmmod = shutil.which("rmmod")
     module = os.environ.get("GENLTEST_MODULE", "")
     if rmmod is None or not Path(module).is_file():
         pytest.skip("needs rmmod and $GENLTEST_MODULE to reload the module")
-    with Sock(NETLINK_GENERIC) as client, Sock(NETLINK_GENERIC) as watcher:
-        ctrl = resolve(client, "nlctrl")
-        watcher.join(ctrl.groups["notify"])
-        fam = resolve(client, NAME)
+    with GenlClient(timeout=5.0) as client, NetlinkSocket(c.NETLINK_GENERIC) as watcher, \
+            open_family(NAME, env={}, timeout=5.0) as old:  # fmt: skip
+        watcher.join(get_family(watcher, "nlctrl").group("notify").id)
+        family = client.family(NAME, DECLARED)
+        family.subscribe(GROUP)
+        old.subscribe(GROUP)
+        old_id = family.id
+        assert NAME in client.cache
         try:
             subprocess.run([rmmod, "genltest"], check=True, capture_output=True, timeout=30)
-            assert NAME in _events(watcher, CTRL_CMD_DELFAMILY)
-            assert "genltest: unloaded" in dmesg()
-            # The old id no longer answers: a clear error, not a hang.
-            with pytest.raises(AckError) as info:
-                client.request(fam.id, genl_payload(u("GENLTEST_CMD_ECHO")))
-            assert info.value.errno in (errno.ENOENT, errno.EOPNOTSUPP)
-            with pytest.raises(AckError) as info:
-                resolve(client, NAME)
-            assert info.value.errno == errno.ENOENT
+            assert _wait_event(watcher, c.CTRL_CMD_DELFAMILY), "no DELFAMILY for genltest"
+            assert wait_for_log("genltest: unloaded")
+            # The cache saw the same notification and forgot the family.
+            client.cache.poll()
+            assert NAME not in client.cache
+            # The handle re-resolves and reports the family gone.
+            with pytest.raises(FamilyNotFound) as gone:
+                family.do("echo", {"msg": "anyone?"})
+            assert gone.value.errno == errno.ENOENT
+            # A client bound to the old id gets the kernel's answer, typed.
+            with pytest.raises(NetlinkError) as stale:
+                old.do("echo", {"msg": "anyone?"})
+            assert stale.value.errno in (errno.ENOENT, errno.EOPNOTSUPP)
+            assert not any(True for _ in family.notifications(timeout=0.2))
         finally:
-            if not Path("/sys/kernel/genltest").exists():
+            if not SYSFS.exists():
                 subprocess.run(["insmod", module], check=True, capture_output=True, timeout=30)
-        assert NAME in _events(watcher, CTRL_CMD_NEWFAMILY)
-        assert resolve(client, NAME).version == u("GENLTEST_FAMILY_VERSION")
+        assert _wait_event(watcher, c.CTRL_CMD_NEWFAMILY), "no NEWFAMILY for genltest"
+        # The same handle works again (the id may or may not have changed).
+        assert family.do("echo", {"msg": "back"})["msg"] == "Hello from Kernel Space, Netlink!"
+        assert family.info.version == u("GENLTEST_FAMILY_VERSION")
+        if family.id != old_id:
+            assert client.resolve(NAME).id == family.id
+        family.subscribe(GROUP)
+        text = f"after reload {uuid.uuid4().hex}"
+        (SYSFS / "ping").write_text(text)
+        events = [e for _, e in zip(range(1), family.notifications(timeout=5.0), strict=False)]
+        assert [e["msg"] for e in events] == [text]

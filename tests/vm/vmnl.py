@@ -144,7 +144,7 @@ class RawGenl:
         header = NLMSG_HDR.pack(NLMSG_HDR.size + len(payload), family,
                                 NLM_F_REQUEST | NLM_F_ACK, self.seq, 0)  # fmt: skip
         self.sock.sendto(header + payload, (0, 0))
-        replies = []
+        replies: list[tuple[int, int, int, bytes]] = []
         while True:
             data, (sender, _) = self.sock.recvfrom(1 << 16)
             assert sender == 0, f"a message from port {sender}, not the kernel"

@@ -10,14 +10,19 @@
 Requests go over one socket; notifications arrive on a separate socket per family handle,
 opened on the first `subscribe` (the seed's advice: a busy multicast group must not delay or
 overrun request replies).
+
+`GenlClientBase`/`GenlFamilyBase` hold everything but the socket calls: request building,
+reply decoding, error naming, family resolution and re-resolution, as flows
+(`genetlink.genl.flow`). `GenlClient`/`GenlFamily` run them on blocking sockets;
+`genetlink.genl.aio_client` runs the same flows on asyncio sockets.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ..socket import NetlinkSocket, Response
 from ..wire import constants as c
@@ -25,9 +30,10 @@ from ..wire.attrs import AttrBuilder, attr_path
 from ..wire.errors import GenetlinkError, NetlinkError, Overrun
 from ..wire.genl import GENLMSGHDR
 from ..wire.message import Message
-from .cache import FamilyCache
+from .cache import FamilyCache, FamilyTable, Watcher
+from .flow import Call, Flow, families_flow, run
 from .message import GenlMessage, Replies
-from .nlctrl import FamilyInfo, FamilyNotFound, Policy, get_policy, list_families
+from .nlctrl import FamilyInfo, FamilyNotFound, Policy, get_policy
 
 if TYPE_CHECKING:
     from ..schema.codec import FamilyCodec
@@ -42,58 +48,45 @@ _HEADERS = c.NLMSG_HDRLEN + c.GENL_HDRLEN
 Attributes = bytes | AttrBuilder | Mapping[str, Any] | None
 
 
-class GenlClient:
-    """A Generic Netlink connection (in network namespace `netns` when given).
+class Subscriber(Watcher, Protocol):
+    """What a family handle needs of its notification socket (either front's socket has it)."""
 
-    timeout:        default seconds to wait for an answer to a request (None: forever)
-    cache_ttl:      seconds a resolved family id is trusted without an nlctrl notification
-    watch_families: listen to nlctrl's "notify" group to refresh the family cache
-    rcvbuf:         receive buffer size of the notification sockets
-    """
+    def leave(self, group: int) -> None:
+        """Leave a multicast group."""
 
-    def __init__(
-        self,
-        netns: str | None = None,
-        *,
-        timeout: float | None = 10.0,
-        cache_ttl: float | None = 300.0,
-        watch_families: bool = True,
-        rcvbuf: int | None = None,
-    ) -> None:
+
+S = TypeVar("S", bound=Subscriber)
+
+
+class GenlClientBase(Generic[S]):
+    """The front-independent part of a Generic Netlink client (see `GenlClient`)."""
+
+    sock: S
+    cache: FamilyTable[S]
+
+    def __init__(self, netns: str | None, timeout: float | None, rcvbuf: int | None,
+                 transport_factory: Callable[[], Any] | None) -> None:  # fmt: skip
         self.netns = netns
         self.timeout = timeout
         self.rcvbuf = rcvbuf
-        self.sock = NetlinkSocket(c.NETLINK_GENERIC, netns=netns)
-        self.cache = FamilyCache(
-            self.sock, netns=netns, watch=watch_families, ttl=cache_ttl, timeout=timeout
-        )
-        self._families: list[GenlFamily] = []
+        self.transport_factory = transport_factory
+        self._families: list[GenlFamilyBase[S]] = []
 
-    def family(self, name: str, codec: FamilyCodec | Family | None = None) -> GenlFamily:
-        """A handle on family `name`, resolved now (FamilyNotFound when it does not exist).
+    def _open_socket(self, **options: Any) -> S:
+        """A new NETLINK_GENERIC socket of this front in the client's namespace."""
+        raise NotImplementedError
 
-        `codec` (a schema FamilyCodec, or a schema Family to build one from) lets commands,
-        attributes and groups be given by name and decodes replies to mappings.
-        """
-        if codec is not None and not hasattr(codec, "decode_genl"):
-            from ..schema.codec import FamilyCodec  # only when a model is passed in
+    def _transport(self) -> Any:
+        return self.transport_factory() if self.transport_factory is not None else None
 
-            codec = FamilyCodec(codec)
-        handle = GenlFamily(self, name, codec)  # type: ignore[arg-type]
-        self._families.append(handle)
-        return handle
+    @staticmethod
+    def _codec(codec: FamilyCodec | Family | None) -> FamilyCodec | None:
+        """A FamilyCodec from a codec or a schema Family (built only when a model is given)."""
+        if codec is None or hasattr(codec, "decode_genl"):
+            return codec  # type: ignore[return-value]
+        from ..schema.codec import FamilyCodec
 
-    def resolve(self, name: str) -> FamilyInfo:
-        """The family's id, version, operations and groups (cached)."""
-        return self.cache.get(name)
-
-    def families(self) -> list[FamilyInfo]:
-        """Every family registered in this namespace."""
-        return list_families(self.sock, timeout=self.timeout)
-
-    def policy(self, family: str | int, op: int | None = None) -> Policy:
-        """The kernel's attribute policies of a family, or of one of its operations."""
-        return get_policy(self.sock, family, op, timeout=self.timeout)
+        return FamilyCodec(codec)
 
     def close(self) -> None:
         """Close every socket of the client and of its family handles."""
@@ -103,61 +96,93 @@ class GenlClient:
         self.cache.close()
         self.sock.close()
 
-    def __enter__(self) -> GenlClient:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         where = f" in {self.netns}" if self.netns else ""
-        return f"GenlClient(port {self.sock.port}{where})"
+        return f"{type(self).__name__}(port {getattr(self.sock, 'port', '?')}{where})"
 
 
-class GenlFamily:
-    """One family, by name, through a `GenlClient`: requests and notifications.
+class GenlFamilyBase(Generic[S]):
+    """The front-independent part of a family handle (see `GenlFamily`): what to send, how to
+    read the answers and the errors, as flows the front runs on its socket."""
 
-    `cmd` arguments are command numbers, or op names when the family has a codec. `attrs` are
-    raw attribute bytes / an AttrBuilder, or with a codec a dict of attribute names to values.
-    Replies are `Decoded` mappings with a codec, else `GenlMessage` views.
-    """
-
-    def __init__(self, client: GenlClient, name: str, codec: FamilyCodec | None = None) -> None:
+    def __init__(self, client: GenlClientBase[S], name: str,
+                 codec: FamilyCodec | None = None) -> None:  # fmt: skip
         self.client = client
         self.name = name
         self.codec = codec
-        self._notify: NetlinkSocket | None = None
+        self._notify: S | None = None
         self._groups: dict[str, int] = {}
-        self.info  # noqa: B018 - resolve now, so an unknown family fails at once
+        self._info: FamilyInfo | None = None
 
     @property
-    def info(self) -> FamilyInfo:
-        """What nlctrl says about the family (cached; refreshed on nlctrl events)."""
-        return self.client.cache.get(self.name)
+    def subscriptions(self) -> dict[str, int]:
+        """The groups joined through this handle, name -> number."""
+        return dict(self._groups)
 
-    @property
-    def id(self) -> int:
-        """The family id (nlmsg_type of its messages)."""
-        return self.info.id
+    # -- flows --------------------------------------------------------------------------------
 
-    # -- requests -----------------------------------------------------------------------------
+    def _lookup(self) -> Flow[FamilyInfo]:
+        """The family's FamilyInfo through the client's cache (remembered for notifications)."""
+        info = yield from self.client.cache.get_flow(self.name)
+        self._info = info
+        return info
 
-    def do(self, cmd: int | str, attrs: Attributes = None, *, flags: int = 0,
-           timeout: float | None = None) -> Any:  # fmt: skip
-        """Send a "do" request and wait for its ACK; the (first) reply, or None when the kernel
-        only acknowledged. NetlinkError (with operation and attribute paths) on failure."""
-        replies = self.do_all(cmd, attrs, flags=flags, timeout=timeout)
-        return replies[0] if replies else None
+    def _request(self, mode: str, cmd: int | str, attrs: Attributes, flags: int,
+                 timeout: float | None) -> Flow[Replies[Any]]:  # fmt: skip
+        """A do or dump; once more with a fresh id when the cached one stopped answering."""
+        number, operation, body = self._encode(cmd, attrs, mode)
+        if timeout is None:
+            timeout = self.client.timeout
+        info = yield from self._lookup()
+        for attempt in (1, 2):
+            payload = GENLMSGHDR.pack(number, info.version, 0) + body
+            try:
+                response = yield Call(mode == "dump", info.id, payload, flags, operation, timeout)
+            except NetlinkError as err:
+                fresh = (yield from self._recheck(info, err)) if attempt == 1 else None
+                if fresh is None:
+                    self._explain(err, operation, body, info)
+                    raise
+                info = fresh
+                continue
+            return self._replies(response, info)
+        raise AssertionError("unreachable")  # pragma: no cover
 
-    def do_all(self, cmd: int | str, attrs: Attributes = None, *, flags: int = 0,
-               timeout: float | None = None) -> Replies[Any]:  # fmt: skip
-        """A "do" request returning every reply message (a few commands send several)."""
-        return self._run("do", cmd, attrs, flags, timeout)
+    def _recheck(self, info: FamilyInfo, err: NetlinkError) -> Flow[FamilyInfo | None]:
+        """After ENOENT/EOPNOTSUPP: re-resolve the family; the new info if its id changed.
 
-    def dump(self, cmd: int | str, attrs: Attributes = None, *, flags: int = 0,
-             timeout: float | None = None) -> Replies[Any]:  # fmt: skip
-        """A dump: every object up to NLMSG_DONE, each decoded when first accessed."""
-        return self._run("dump", cmd, attrs, flags, timeout)
+        The same id means the error is the kernel's real answer (e.g. no such device).
+        """
+        if err.errno not in _STALE_ERRNOS:
+            return None
+        self.client.cache.invalidate(self.name)
+        try:
+            fresh = yield from self._lookup()
+        except FamilyNotFound as gone:
+            gone.operation = err.operation
+            raise gone from err
+        if fresh.id == info.id:
+            return None
+        log.info("family %s moved from id %d to %d; retrying", self.name, info.id, fresh.id)
+        return fresh
+
+    def _subscribe(self, group: str) -> Flow[int]:
+        """Join `group` on this handle's notification socket (opened on first use)."""
+        group_id = (yield from self._lookup()).group(group).id
+        if self._notify is None:
+            self._notify = self.client._open_socket(rcvbuf=self.client.rcvbuf)
+        self._notify.join(group_id)
+        self._groups[group] = group_id
+        return group_id
+
+    def _unsubscribe(self, group: str) -> Flow[None]:
+        group_id = self._groups.pop(group, None)
+        if group_id is None:
+            group_id = (yield from self._lookup()).group(group).id
+        if self._notify is not None:
+            self._notify.leave(group_id)
+
+    # -- requests: pure parts ---------------------------------------------------------------
 
     def _encode(self, cmd: int | str, attrs: Attributes, mode: str) -> tuple[int, str, bytes]:
         """(command number, operation name for errors, body after the genlmsghdr)."""
@@ -184,144 +209,66 @@ class GenlFamily:
         number, _ = codec.encode(cmd, None, mode=mode)
         return number, codec.operation(cmd).name, bytes(attrs)
 
-    def _run(self, mode: str, cmd: int | str, attrs: Attributes, flags: int,
-             timeout: float | None) -> Replies[Any]:  # fmt: skip
-        number, operation, body = self._encode(cmd, attrs, mode)
-        if timeout is None:
-            timeout = self.client.timeout
-        sock = self.client.sock
-        info = self.info
-        for attempt in (1, 2):
-            payload = GENLMSGHDR.pack(number, info.version, 0) + body
-            try:
-                if mode == "dump":
-                    response = sock.dump(info.id, payload, flags, operation=operation,
-                                         timeout=timeout)  # fmt: skip
-                else:
-                    response = sock.request(info.id, payload, flags, operation=operation,
-                                            timeout=timeout)  # fmt: skip
-            except NetlinkError as err:
-                fresh = self._recheck(info, err) if attempt == 1 else None
-                if fresh is None:
-                    self._explain(err, operation, body)
-                    raise
-                info = fresh
-                continue
-            return self._replies(response, info)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _recheck(self, info: FamilyInfo, err: NetlinkError) -> FamilyInfo | None:
-        """After ENOENT/EOPNOTSUPP: re-resolve the family; the new info if its id changed.
-
-        The same id means the error is the kernel's real answer (e.g. no such device).
-        """
-        if err.errno not in _STALE_ERRNOS:
-            return None
-        cache = self.client.cache
-        cache.invalidate(self.name)
-        try:
-            fresh = cache.get(self.name)
-        except FamilyNotFound as gone:
-            gone.operation = err.operation
-            raise gone from err
-        if fresh.id == info.id:
-            return None
-        log.info("family %s moved from id %d to %d; retrying", self.name, info.id, fresh.id)
-        return fresh
-
-    def _explain(self, err: NetlinkError, operation: str, body: bytes) -> None:
+    def _explain(self, err: NetlinkError, operation: str, body: bytes, info: FamilyInfo) -> None:
         """Name the operation and turn ext-ACK offsets into attribute paths."""
         err.operation = operation
         if err.request is not None and len(err.request) >= _HEADERS:
             body = err.request[_HEADERS:]
         if err.bad_offset is not None and err.bad_offset >= _HEADERS:
-            err.attr_path = self._path(operation, body, err.bad_offset - _HEADERS) or None
+            path = self._path(operation, body, err.bad_offset - _HEADERS, info)
+            err.attr_path = path or None
         if err.missing_type is not None:
             nest = None
             if err.missing_nest is not None and err.missing_nest >= _HEADERS:
                 nest = err.missing_nest - _HEADERS
-            err.missing_path = self._missing(operation, body, nest, err.missing_type)
+            err.missing_path = self._missing(operation, body, nest, err.missing_type, info)
 
     def _known_op(self, operation: str) -> bool:
         codec = self.codec
         return codec is not None and operation in codec.family.operations
 
-    def _path(self, operation: str, body: bytes, offset: int) -> str:
+    def _path(self, operation: str, body: bytes, offset: int, info: FamilyInfo) -> str:
+        """The attribute at `offset` of `body`: by name with a codec, else ".1.2"."""
         if self.codec is not None and self._known_op(operation):
             return self.codec.attr_path(operation, body, offset)
-        hdrsize = self.info.hdrsize
-        numbers = attr_path(body, hdrsize, len(body), offset)
+        numbers = attr_path(body, info.hdrsize, len(body), offset)
         return "." + ".".join(map(str, numbers)) if numbers else ""
 
-    def _missing(self, operation: str, body: bytes, nest: int | None, missing: int) -> str:
+    def _missing(self, operation: str, body: bytes, nest: int | None, missing: int,
+                 info: FamilyInfo) -> str:  # fmt: skip
+        """A missing attribute: its nest (by offset, or the top level) plus its number."""
         if self.codec is not None and self._known_op(operation):
             return self.codec.missing_path(operation, body, nest, missing)
-        numbers = [] if nest is None else attr_path(body, self.info.hdrsize, len(body), nest)
+        numbers = [] if nest is None else attr_path(body, info.hdrsize, len(body), nest)
         return "." + ".".join(map(str, [*numbers, missing]))
+
+    # -- answers ------------------------------------------------------------------------------
 
     def _replies(self, response: Response, info: FamilyInfo) -> Replies[Any]:
         messages = [m for m in response if m.type == info.id]
         return Replies(messages, self._decoder(info), list(response.warnings))
 
-    def _decoder(self, info: FamilyInfo) -> Any:
+    def _decoder(self, info: FamilyInfo) -> Callable[[Message], Any]:
         codec = self.codec
         if codec is not None:
             return codec.decode_genl
         hdrsize = info.hdrsize
         return lambda msg: GenlMessage(msg, hdrsize)
 
-    def decode(self, msg: Message) -> Any:
-        """Decode one message of this family (Decoded with a codec, else GenlMessage)."""
-        return self._decoder(self.info)(msg)
-
-    # -- notifications ------------------------------------------------------------------------
-
-    def _notify_socket(self) -> NetlinkSocket:
-        if self._notify is None:
-            client = self.client
-            self._notify = NetlinkSocket(c.NETLINK_GENERIC, netns=client.netns,
-                                         rcvbuf=client.rcvbuf)  # fmt: skip
-        return self._notify
-
-    def subscribe(self, group: str) -> int:
-        """Join multicast group `group` (by name); returns its number."""
-        group_id = self.info.group(group).id
-        self._notify_socket().join(group_id)
-        self._groups[group] = group_id
-        return group_id
-
-    def unsubscribe(self, group: str) -> None:
-        """Leave multicast group `group`."""
-        group_id = self._groups.pop(group, None)
-        if group_id is None:
-            group_id = self.info.group(group).id
-        if self._notify is not None:
-            self._notify.leave(group_id)
-
-    @property
-    def subscriptions(self) -> dict[str, int]:
-        """The groups joined through this handle, name -> number."""
-        return dict(self._groups)
-
-    def notifications(self, timeout: float | None = None) -> Iterator[Any]:
-        """Notifications of the subscribed groups as they arrive, decoded.
-
-        Blocks; stops after `timeout` seconds without one (None: never). An `Overrun` item means
-        notifications were lost (ENOBUFS): resynchronise (e.g. dump again), then go on.
-        """
+    def _listener(self) -> S:
+        """The notification socket; GenetlinkError before any `subscribe`."""
         if self._notify is None:
             raise GenetlinkError(f"family {self.name}: subscribe() to a group first")
-        sock = self._notify
-        while True:
-            item = sock.next_notification(timeout)
-            if item is None:
-                return
-            if isinstance(item, Overrun):
-                yield item
-                continue
-            if item.type != self.id:
-                continue  # another family's group (possible after an id change)
-            yield self.decode(item)
+        return self._notify
+
+    def _accept(self, item: Message | Overrun) -> Any:
+        """A notification decoded, an Overrun as is, None for another family's message."""
+        if isinstance(item, Overrun):
+            return item
+        info = self._info
+        if info is None or item.type != info.id:
+            return None  # another family's group (possible after an id change)
+        return self._decoder(info)(item)
 
     def close(self) -> None:
         """Close the notification socket (the client owns the request socket)."""
@@ -330,4 +277,137 @@ class GenlFamily:
             self._notify = None
 
     def __repr__(self) -> str:
-        return f"GenlFamily({self.name!r}, codec={'yes' if self.codec else 'no'})"
+        return f"{type(self).__name__}({self.name!r}, codec={'yes' if self.codec else 'no'})"
+
+
+class GenlClient(GenlClientBase[NetlinkSocket]):
+    """A Generic Netlink connection (in network namespace `netns` when given).
+
+    timeout:        default seconds to wait for an answer to a request (None: forever)
+    cache_ttl:      seconds a resolved family id is trusted without an nlctrl notification
+    watch_families: listen to nlctrl's "notify" group to refresh the family cache
+    rcvbuf:         receive buffer size of the notification sockets
+    transport_factory: makes the socket-like object under each socket the client opens
+                    (test doubles: `FakeKernel(...).transport`)
+    """
+
+    def __init__(
+        self,
+        netns: str | None = None,
+        *,
+        timeout: float | None = 10.0,
+        cache_ttl: float | None = 300.0,
+        watch_families: bool = True,
+        rcvbuf: int | None = None,
+        transport_factory: Callable[[], Any] | None = None,
+    ) -> None:
+        super().__init__(netns, timeout, rcvbuf, transport_factory)
+        self.sock = self._open_socket()
+        self.cache: FamilyCache = FamilyCache(
+            self.sock, netns=netns, watch=watch_families, ttl=cache_ttl, timeout=timeout,
+            open_socket=self._open_socket,
+        )  # fmt: skip
+
+    def _open_socket(self, **options: Any) -> NetlinkSocket:
+        return NetlinkSocket(c.NETLINK_GENERIC, netns=self.netns, transport=self._transport(),
+                             **options)  # fmt: skip
+
+    def family(self, name: str, codec: FamilyCodec | Family | None = None) -> GenlFamily:
+        """A handle on family `name`, resolved now (FamilyNotFound when it does not exist).
+
+        `codec` (a schema FamilyCodec, or a schema Family to build one from) lets commands,
+        attributes and groups be given by name and decodes replies to mappings.
+        """
+        handle = GenlFamily(self, name, self._codec(codec))
+        self._families.append(handle)
+        return handle
+
+    def resolve(self, name: str) -> FamilyInfo:
+        """The family's id, version, operations and groups (cached)."""
+        return self.cache.get(name)
+
+    def families(self) -> list[FamilyInfo]:
+        """Every family registered in this namespace."""
+        return run(families_flow(self.timeout), self.sock)
+
+    def policy(self, family: str | int, op: int | None = None) -> Policy:
+        """The kernel's attribute policies of a family, or of one of its operations."""
+        return get_policy(self.sock, family, op, timeout=self.timeout)
+
+    def __enter__(self) -> GenlClient:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class GenlFamily(GenlFamilyBase[NetlinkSocket]):
+    """One family, by name, through a `GenlClient`: requests and notifications.
+
+    `cmd` arguments are command numbers, or op names when the family has a codec. `attrs` are
+    raw attribute bytes / an AttrBuilder, or with a codec a dict of attribute names to values.
+    Replies are `Decoded` mappings with a codec, else `GenlMessage` views.
+    """
+
+    client: GenlClient
+
+    def __init__(self, client: GenlClient, name: str, codec: FamilyCodec | None = None) -> None:
+        super().__init__(client, name, codec)
+        self.info  # noqa: B018 - resolve now, so an unknown family fails at once
+
+    def _run(self, flow: Flow[Any]) -> Any:
+        return run(flow, self.client.sock)
+
+    @property
+    def info(self) -> FamilyInfo:
+        """What nlctrl says about the family (cached; refreshed on nlctrl events)."""
+        info: FamilyInfo = self._run(self._lookup())
+        return info
+
+    @property
+    def id(self) -> int:
+        """The family id (nlmsg_type of its messages)."""
+        return self.info.id
+
+    def do(self, cmd: int | str, attrs: Attributes = None, *, flags: int = 0,
+           timeout: float | None = None) -> Any:  # fmt: skip
+        """Send a "do" request and wait for its ACK; the (first) reply, or None when the kernel
+        only acknowledged. NetlinkError (with operation and attribute paths) on failure."""
+        replies = self.do_all(cmd, attrs, flags=flags, timeout=timeout)
+        return replies[0] if replies else None
+
+    def do_all(self, cmd: int | str, attrs: Attributes = None, *, flags: int = 0,
+               timeout: float | None = None) -> Replies[Any]:  # fmt: skip
+        """A "do" request returning every reply message (a few commands send several)."""
+        replies: Replies[Any] = self._run(self._request("do", cmd, attrs, flags, timeout))
+        return replies
+
+    def dump(self, cmd: int | str, attrs: Attributes = None, *, flags: int = 0,
+             timeout: float | None = None) -> Replies[Any]:  # fmt: skip
+        """A dump: every object up to NLMSG_DONE, each decoded when first accessed."""
+        replies: Replies[Any] = self._run(self._request("dump", cmd, attrs, flags, timeout))
+        return replies
+
+    def decode(self, msg: Message) -> Any:
+        """Decode one message of this family (Decoded with a codec, else GenlMessage)."""
+        return self._decoder(self.info)(msg)
+
+    def subscribe(self, group: str) -> int:
+        """Join multicast group `group` (by name); returns its number."""
+        group_id: int = self._run(self._subscribe(group))
+        return group_id
+
+    def unsubscribe(self, group: str) -> None:
+        """Leave multicast group `group`."""
+        self._run(self._unsubscribe(group))
+
+    def notifications(self, timeout: float | None = None) -> Iterator[Any]:
+        """Notifications of the subscribed groups as they arrive, decoded.
+
+        Blocks; stops after `timeout` seconds without one (None: never). An `Overrun` item means
+        notifications were lost (ENOBUFS): resynchronise (e.g. dump again), then go on.
+        """
+        sock = self._listener()
+        while (item := sock.next_notification(timeout)) is not None:
+            if (decoded := self._accept(item)) is not None:
+                yield decoded
