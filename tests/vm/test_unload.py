@@ -45,7 +45,7 @@ def test_unload_while_subscribed_then_reload() -> None:
     if rmmod is None or not Path(module).is_file():
         pytest.skip("needs rmmod and $GENLTEST_MODULE to reload the module")
     with GenlClient(timeout=5.0) as client, NetlinkSocket(c.NETLINK_GENERIC) as watcher, \
-            open_family(NAME, env={}, timeout=5.0) as old:  # fmt: skip
+            open_family(NAME, env={}) as old:  # fmt: skip
         watcher.join(get_family(watcher, "nlctrl").group("notify").id)
         family = client.family(NAME, DECLARED)
         family.subscribe(GROUP)
@@ -65,7 +65,7 @@ def test_unload_while_subscribed_then_reload() -> None:
             assert gone.value.errno == errno.ENOENT
             # A client bound to the old id gets the kernel's answer, typed.
             with pytest.raises(NetlinkError) as stale:
-                old.do("echo", {"msg": "anyone?"})
+                old.do("echo", {"msg": "anyone?"}, timeout=5.0)
             assert stale.value.errno in (errno.ENOENT, errno.EOPNOTSUPP)
             assert not any(True for _ in family.notifications(timeout=0.2))
         finally:

@@ -114,6 +114,21 @@ def _flag_names(value: int, bits: list[tuple[str, int]]) -> list[str | int]:
     return names
 
 
+def _flags_decoder(bits: list[tuple[str, int]]) -> Callable[[int], list[str | int]]:
+    """value -> flag names, remembering the answers: the same few values recur in a dump."""
+    seen: dict[int, list[str | int]] = {}
+
+    def names(value: int) -> list[str | int]:
+        known = seen.get(value)
+        if known is None:
+            known = _flag_names(value, bits)
+            if len(seen) < 4096:
+                seen[value] = known
+        return list(known)  # a copy: callers may change their list
+
+    return names
+
+
 def _struct_layout(st: Struct) -> tuple[str, list[str], list[int]] | None:
     """A single struct format for `st`, or None when a member needs its own byte order."""
     codes = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q",
@@ -156,12 +171,8 @@ _ARRAY_CODES = {"u8": "B", "s8": "b", "u16": "H", "s16": "h",
 
 def _enum_decoder(inner: Decoder, enum: EnumDefinition, as_flags: bool) -> Decoder:
     if as_flags or enum.is_flags:
-        bits = list(enum.flag_values.items())
-
-        def decode_flags(data: bytes, start: int, end: int) -> list[str | int]:
-            return _flag_names(inner(data, start, end), bits)
-
-        return decode_flags
+        flag_names = _flags_decoder(list(enum.flag_values.items()))
+        return lambda data, start, end: flag_names(inner(data, start, end))
     names = enum.names
 
     def decode_enum(data: bytes, start: int, end: int) -> str | int:
@@ -327,8 +338,7 @@ class Tables:
         if m.enum is not None and m.enum in self.family.enums:
             enum = self.family.enums[m.enum]
             if m.enum_as_flags or enum.is_flags:
-                bits = list(enum.flag_values.items())
-                return lambda v: _flag_names(v, bits)
+                return _flags_decoder(list(enum.flag_values.items()))
             names = enum.names
             return lambda v: names.get(v, v)
         return None
