@@ -54,9 +54,10 @@ def test_nl80211_lists_the_wlan_interfaces(nl80211: FamilyClient) -> None:
     interfaces = nl80211.dump("get-interface")
     names = sorted(i["ifname"] for i in interfaces)
     assert len([n for n in names if n.startswith("wlan")]) >= 2, names
+    wiphys = {w["wiphy"] for w in nl80211.dump("get-wiphy")}
     for iface in interfaces:
         assert socket.if_nametoindex(iface["ifname"]) == iface["ifindex"]
-        assert iface["wiphy"] in {w["wiphy"] for w in nl80211.dump("get-wiphy")}
+        assert iface["wiphy"] in wiphys
 
 
 # ---------------------------------------------------------------- wireguard
