@@ -55,25 +55,34 @@ W = TypeVar("W", bound=Watcher)
 
 
 class FamilyTable(Generic[W]):
-    """Families by name with expiry and nlctrl events, independent of the socket front.
+    """Families by name with expiry and nlctrl events, independent of the socket front;
+    lookups go through `sock` (a NETLINK_GENERIC socket).
 
+    netns:  the namespace of the notification socket (that of `sock`)
     watch:  open a second socket joined to nlctrl's "notify" group, so that module loads and
             unloads refresh the cache (disable to save the socket)
     ttl:    seconds an entry is trusted without a notification (None: until invalidated)
+    open_socket: makes the notification socket instead (test doubles plug in here)
     """
 
     def __init__(
         self,
+        sock: W,
         *,
+        netns: str | None = None,
         watch: bool = True,
         ttl: float | None = 300.0,
         timeout: float | None = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        open_socket: Callable[[], W] | None = None,
     ) -> None:
+        self.sock = sock
+        self.netns = netns
         self.watch = watch
         self.ttl = ttl
         self.timeout = timeout
         self._clock = clock
+        self._open_socket = open_socket
         self._entries: dict[str, tuple[FamilyInfo, float]] = {}
         self._watcher: W | None = None
         self.lookups = 0  # requests sent to nlctrl, for tests and curiosity
@@ -121,6 +130,8 @@ class FamilyTable(Generic[W]):
         if not self.watch or self._watcher is not None:
             return
         info = yield from getfamily_flow("nlctrl", self.timeout)
+        if self._watcher is not None:
+            return  # another flow opened it while this one waited (asyncio)
         watcher = self._open_watcher()
         try:
             watcher.join(info.group("notify").id)
@@ -130,7 +141,12 @@ class FamilyTable(Generic[W]):
         self._watcher = watcher
 
     def _open_watcher(self) -> W:
-        """A new NETLINK_GENERIC socket of the front in use."""
+        if self._open_socket is not None:
+            return self._open_socket()
+        return self._new_socket()
+
+    def _new_socket(self) -> W:
+        """A new NETLINK_GENERIC socket of the front in use, in `netns`."""
         raise NotImplementedError
 
     def _next_event(self, watcher: W) -> Message | Overrun | None:
@@ -170,28 +186,8 @@ class FamilyTable(Generic[W]):
 
 
 class FamilyCache(FamilyTable["NetlinkSocket"]):
-    """Families by name, resolved on first use through `sock` (a NETLINK_GENERIC socket).
-
-    netns:        the namespace of the notification socket (that of `sock`)
-    open_socket:  makes the notification socket instead (test doubles plug in here)
-    Other options: see `FamilyTable`.
-    """
-
-    def __init__(
-        self,
-        sock: NetlinkSocket,
-        *,
-        netns: str | None = None,
-        watch: bool = True,
-        ttl: float | None = 300.0,
-        timeout: float | None = 5.0,
-        clock: Callable[[], float] = time.monotonic,
-        open_socket: Callable[[], NetlinkSocket] | None = None,
-    ) -> None:
-        super().__init__(watch=watch, ttl=ttl, timeout=timeout, clock=clock)
-        self.sock = sock
-        self.netns = netns
-        self._open_socket = open_socket
+    """Families by name, resolved on first use through a blocking socket (options: see
+    `FamilyTable`)."""
 
     def get(self, name: str) -> FamilyInfo:
         """The family called `name`; resolved (CTRL_CMD_GETFAMILY do) when not cached.
@@ -204,9 +200,7 @@ class FamilyCache(FamilyTable["NetlinkSocket"]):
         """Ask nlctrl again, whatever is cached."""
         return run(self.refresh_flow(name), self.sock)
 
-    def _open_watcher(self) -> NetlinkSocket:
-        if self._open_socket is not None:
-            return self._open_socket()
+    def _new_socket(self) -> NetlinkSocket:
         from ..socket import NetlinkSocket  # the genl layer sits on the socket front
 
         return NetlinkSocket(c.NETLINK_GENERIC, netns=self.netns)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import errno
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar
 
 from ..socket import NetlinkSocket, Response
 from ..wire import constants as c
@@ -58,19 +58,43 @@ class Subscriber(Watcher, Protocol):
 S = TypeVar("S", bound=Subscriber)
 
 
+class ClientOptions(TypedDict, total=False):
+    """The keyword options of a Generic Netlink client (documented at `GenlClient`)."""
+
+    timeout: float | None
+    cache_ttl: float | None
+    watch_families: bool
+    rcvbuf: int | None
+    transport_factory: Callable[[], Any] | None
+
+
 class GenlClientBase(Generic[S]):
-    """The front-independent part of a Generic Netlink client (see `GenlClient`)."""
+    """The front-independent part of a Generic Netlink client (options: see `GenlClient`)."""
 
-    sock: S
-    cache: FamilyTable[S]
-
-    def __init__(self, netns: str | None, timeout: float | None, rcvbuf: int | None,
-                 transport_factory: Callable[[], Any] | None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        netns: str | None = None,
+        *,
+        timeout: float | None = 10.0,
+        cache_ttl: float | None = 300.0,
+        watch_families: bool = True,
+        rcvbuf: int | None = None,
+        transport_factory: Callable[[], Any] | None = None,
+    ) -> None:
         self.netns = netns
         self.timeout = timeout
         self.rcvbuf = rcvbuf
         self.transport_factory = transport_factory
         self._families: list[GenlFamilyBase[S]] = []
+        self.sock: S = self._open_socket()
+        self.cache: FamilyTable[S] = self._new_cache(
+            netns=netns, watch=watch_families, ttl=cache_ttl, timeout=timeout,
+            open_socket=self._open_socket,
+        )  # fmt: skip
+
+    def _new_cache(self, **options: Any) -> FamilyTable[S]:
+        """The family cache of this front over `self.sock`."""
+        raise NotImplementedError
 
     def _open_socket(self, **options: Any) -> S:
         """A new NETLINK_GENERIC socket of this front in the client's namespace."""
@@ -291,22 +315,10 @@ class GenlClient(GenlClientBase[NetlinkSocket]):
                     (test doubles: `FakeKernel(...).transport`)
     """
 
-    def __init__(
-        self,
-        netns: str | None = None,
-        *,
-        timeout: float | None = 10.0,
-        cache_ttl: float | None = 300.0,
-        watch_families: bool = True,
-        rcvbuf: int | None = None,
-        transport_factory: Callable[[], Any] | None = None,
-    ) -> None:
-        super().__init__(netns, timeout, rcvbuf, transport_factory)
-        self.sock = self._open_socket()
-        self.cache: FamilyCache = FamilyCache(
-            self.sock, netns=netns, watch=watch_families, ttl=cache_ttl, timeout=timeout,
-            open_socket=self._open_socket,
-        )  # fmt: skip
+    cache: FamilyCache
+
+    def _new_cache(self, **options: Any) -> FamilyCache:
+        return FamilyCache(self.sock, **options)
 
     def _open_socket(self, **options: Any) -> NetlinkSocket:
         return NetlinkSocket(c.NETLINK_GENERIC, netns=self.netns, transport=self._transport(),

@@ -18,6 +18,7 @@ the same code for both fronts; only these two drivers touch a socket.
 from __future__ import annotations
 
 from collections.abc import Generator
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -26,8 +27,6 @@ from ..wire.errors import DecodeError, NetlinkNotFoundError
 from .nlctrl import FamilyInfo, FamilyNotFound, _request, _select, decode_family
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
-
     from ..aio import AsyncNetlinkSocket
     from ..socket import NetlinkSocket, Response
 
@@ -85,14 +84,21 @@ def run(flow: Flow[T], sock: NetlinkSocket) -> T:
     return step.value
 
 
-async def run_async(flow: Flow[T], sock: AsyncNetlinkSocket) -> T:
+async def run_async(flow: Flow[T], sock: AsyncNetlinkSocket,
+                    window: AbstractAsyncContextManager[Any] | None = None) -> T:  # fmt: skip
     """Drive `flow` on an asyncio socket. Cancellation is thrown into the flow like any
-    exception, so its cleanup runs; the socket itself stays usable (see `genetlink.aio`)."""
+    exception, so its cleanup runs; the socket itself stays usable (see `genetlink.aio`).
+
+    `window` (an asyncio.Semaphore) bounds the calls in flight on the socket: the kernel
+    answers a request while it is being sent, so replies to requests sent in one go pile up
+    in the receive queue until the loop reads, and overflow it (ENOBUFS) past a few hundred.
+    """
     step = _resume(flow, None)
     while isinstance(step, Call):
-        pending: Awaitable[Response] = _call(sock, step)
+        result: Response | BaseException
         try:
-            result: Response | BaseException = await pending
+            async with window if window is not None else nullcontext():
+                result = await _call(sock, step)
         except BaseException as exc:
             result = exc
         step = _resume(flow, result)
