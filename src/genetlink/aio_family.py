@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 from genetlink.aio import AsyncNetlinkSocket
-from genetlink.family import FamilyClientBase, connect_flow, load_model
+from genetlink.family import DEFAULT_TIMEOUT, FamilyClientBase, connect_flow, load_model
 from genetlink.genl.aio_client import DEFAULT_IN_FLIGHT
 from genetlink.genl.flow import run_async
 from genetlink.schema.codec import Decoded
@@ -39,8 +39,9 @@ class AsyncFamilyClient(FamilyClientBase[AsyncNetlinkSocket]):
 
     def __init__(self, family: Family, sock: AsyncNetlinkSocket, *,
                  family_id: int | None = None, groups: Mapping[str, int] | None = None,
-                 max_in_flight: int = DEFAULT_IN_FLIGHT) -> None:  # fmt: skip
-        super().__init__(family, sock, family_id=family_id, groups=groups)
+                 max_in_flight: int = DEFAULT_IN_FLIGHT,
+                 timeout: float | None = DEFAULT_TIMEOUT) -> None:  # fmt: skip
+        super().__init__(family, sock, family_id=family_id, groups=groups, timeout=timeout)
         self.window = asyncio.Semaphore(max_in_flight)
 
     async def do(self, op: str | Operation, values: Mapping[str, Any] | None = None, *,
@@ -77,14 +78,15 @@ async def open_family_async(
     netns: str | None = None,
     env: Mapping[str, str] | None = None,
     max_in_flight: int = DEFAULT_IN_FLIGHT,
+    timeout: float | None = DEFAULT_TIMEOUT,
     **socket_options: Any,
 ) -> AsyncFamilyClient:
     """Open an asyncio client for a family; the arguments are those of `open_family`, plus
     `max_in_flight` (see `AsyncFamilyClient`); others go to `AsyncNetlinkSocket`."""
     family = load_model(name_or_family, spec_path=spec_path, env=env)
     sock = await AsyncNetlinkSocket.open(family.protonum, netns=netns, **socket_options)
-    make = functools.partial(AsyncFamilyClient, max_in_flight=max_in_flight)
-    return await run_async(connect_flow(make, family, sock), sock)
+    make = functools.partial(AsyncFamilyClient, max_in_flight=max_in_flight, timeout=timeout)
+    return await run_async(connect_flow(make, family, sock, timeout), sock)
 
 
 __all__ = ["AsyncFamilyClient", "open_family_async"]

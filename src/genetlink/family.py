@@ -19,6 +19,7 @@ with requests as flows (`genetlink.genl.flow`); `FamilyClient` runs them on a bl
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -26,7 +27,13 @@ from typing import Any, Generic, TypeVar
 
 from genetlink.genl.client import Subscriber
 from genetlink.genl.flow import Call, Flow, getfamily_flow, run
-from genetlink.genl.nlctrl import FamilyNotFound
+from genetlink.genl.nlctrl import (
+    NOTIFY_GROUP,
+    STALE_ERRNOS,
+    FamilyInfo,
+    FamilyNotFound,
+    family_event,
+)
 from genetlink.schema.codec import Decoded, FamilyCodec
 from genetlink.schema.model import Family, Operation
 from genetlink.schema.search import load_family
@@ -67,17 +74,25 @@ def parse_flags(flags: int | str | Iterable[str | int] | None) -> int:
     return out
 
 
+#: Seconds a request waits for its answer unless told otherwise.
+DEFAULT_TIMEOUT = 10.0
+
+
 class FamilyClientBase(Generic[S]):
     """The front-independent part of a spec-driven family client (see `FamilyClient`)."""
 
     def __init__(self, family: Family, sock: S, *, family_id: int | None = None,
-                 groups: Mapping[str, int] | None = None) -> None:  # fmt: skip
+                 groups: Mapping[str, int] | None = None,
+                 timeout: float | None = DEFAULT_TIMEOUT) -> None:  # fmt: skip
         self.family = family
         self.codec = FamilyCodec(family)
         self.sock = sock
         #: the Generic Netlink family id (None for netlink-raw)
         self.family_id = family_id
+        #: seconds a request waits for its answer when the call names no timeout
+        self.timeout = timeout
         self._groups = dict(groups or {})
+        self._joined: dict[str, int] = {}  # groups subscribed by name, to re-join after a reload
         self._notify_ops = self._notification_ops()
 
     @property
@@ -133,15 +148,52 @@ class FamilyClientBase(Generic[S]):
     def _exchange(self, mode: str, op: str | Operation, values: Mapping[str, Any] | None,
                   flags: int | str | Iterable[str | int] | None,
                   timeout: float | None) -> Flow[list[Decoded]]:  # fmt: skip
-        """A request or dump: every reply decoded, or NetlinkError named by the spec."""
+        """A request or dump: every reply decoded, or NetlinkError named by the spec.
+
+        A Generic Netlink family that answers ENOENT/EOPNOTSUPP is looked up again: when it
+        came back under another id (its module was reloaded), the request goes once more.
+        """
         operation = self.codec.operation(op)
-        msg_type, payload = self._message(operation, values, mode)
-        call = Call(mode == "dump", msg_type, payload, parse_flags(flags), operation.name, timeout)
-        try:
-            replies = yield call
-        except NetlinkError as exc:
-            raise self._named(exc, operation) from None
-        return [self.codec.decode(m, operation) for m in replies]
+        if timeout is None:
+            timeout = self.timeout
+        for attempt in (1, 2):
+            msg_type, payload = self._message(operation, values, mode)
+            call = Call(mode == "dump", msg_type, payload, parse_flags(flags), operation.name,
+                        timeout)  # fmt: skip
+            try:
+                replies = yield call
+            except NetlinkError as exc:
+                if attempt == 1 and (yield from self._moved(exc)):
+                    continue
+                raise self._named(exc, operation) from None
+            return [self.codec.decode(m, operation) for m in replies]
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _moved(self, exc: NetlinkError) -> Flow[bool]:
+        """True when the family now has another id (updated here); FamilyNotFound when gone."""
+        if self.family_id is None or exc.errno not in STALE_ERRNOS:
+            return False
+        info = yield from getfamily_flow(self.family.name, self.timeout)
+        if info.id == self.family_id:
+            return False  # the kernel's real answer
+        log.info("family %s moved from id %d to %d", self.name, self.family_id, info.id)
+        self._update(info)
+        return True
+
+    def _update(self, info: FamilyInfo) -> None:
+        """Take the family's new id and group numbers; re-join the groups we had joined."""
+        self.family_id = info.id
+        self._groups = {group.name: group.id for group in info.groups}
+        for name, old in list(self._joined.items()):
+            new = self._groups.get(name)
+            if new != old:
+                self.sock.leave(old)
+            if new is None:
+                log.warning("family %s came back without group %s", self.name, name)
+                del self._joined[name]
+                continue
+            self.sock.join(new)
+            self._joined[name] = new
 
     def _do(self, op: str | Operation, values: Mapping[str, Any] | None,
             flags: int | str | Iterable[str | int] | None,
@@ -169,12 +221,19 @@ class FamilyClientBase(Generic[S]):
     def subscribe(self, group: str | int) -> int:
         """Join multicast group `group` (by name); returns its number."""
         number = self.group_id(group)
+        if self.family.is_genetlink and not self._joined and self.family.name != "nlctrl":
+            # nlctrl's announcements too: a re-registered family gets its groups re-joined
+            self.sock.join(NOTIFY_GROUP)
         self.sock.join(number)
+        if isinstance(group, str):
+            self._joined[group] = number
         return number
 
     def unsubscribe(self, group: str | int) -> None:
         """Leave multicast group `group`."""
         self.sock.leave(self.group_id(group))
+        if isinstance(group, str):
+            self._joined.pop(group, None)
 
     def decode(self, msg: Message) -> Decoded:
         """Decode a message from the kernel; the op is found from its message id."""
@@ -194,6 +253,11 @@ class FamilyClientBase(Generic[S]):
             return item
         if self.family_id is None or item.type == self.family_id:
             return self.decode(item)
+        if item.type == c.GENL_ID_CTRL and self._joined:
+            fresh = family_event(item, self.family.name)
+            if fresh is not None:
+                self._update(fresh)
+            return None
         log.debug("skipped a message of another family (id %d)", item.type)
         return None
 
@@ -257,13 +321,14 @@ def load_model(name_or_family: str | os.PathLike[str] | Family, *,
     return load_family(os.fspath(name_or_family), path=spec_path, env=env)
 
 
-def connect_flow(make: Callable[..., C], family: Family, sock: S) -> Flow[C]:
+def connect_flow(make: Callable[..., C], family: Family, sock: S,
+                 timeout: float | None = DEFAULT_TIMEOUT) -> Flow[C]:  # fmt: skip
     """A client on `sock`: Generic Netlink families are resolved through nlctrl first (their
     id and multicast groups). The socket is closed when that fails."""
     try:
         if not family.is_genetlink:
             return make(family, sock)
-        info = yield from getfamily_flow(family.name)
+        info = yield from getfamily_flow(family.name, timeout)
     except BaseException:
         sock.close()
         raise
@@ -278,17 +343,20 @@ def open_family(
     spec_path: str | os.PathLike[str] | None = None,
     netns: str | None = None,
     env: Mapping[str, str] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
     **socket_options: Any,
 ) -> FamilyClient:
     """Open a client for a family: a spec name on the search path, a spec file, or a Family.
 
     `netns` opens the socket in that network namespace; `env` replaces os.environ for the spec
-    search (GENETLINK_SPEC_PATH). Other keyword arguments go to `NetlinkSocket`. Raises
-    SpecError when no spec is found and FamilyNotFound when the kernel lacks the family.
+    search (GENETLINK_SPEC_PATH); `timeout` is how long a request waits for its answer unless
+    the call says otherwise. Other keyword arguments go to `NetlinkSocket`. Raises SpecError
+    when no spec is found and FamilyNotFound when the kernel lacks the family.
     """
     family = load_model(name_or_family, spec_path=spec_path, env=env)
     sock = NetlinkSocket(family.protonum, netns=netns, **socket_options)
-    return run(connect_flow(FamilyClient, family, sock), sock)
+    make = functools.partial(FamilyClient, timeout=timeout)
+    return run(connect_flow(make, family, sock, timeout), sock)
 
 
 __all__ = [

@@ -19,7 +19,6 @@ reply decoding, error naming, family resolution and re-resolution, as flows
 
 from __future__ import annotations
 
-import errno
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar
@@ -33,7 +32,16 @@ from ..wire.message import Message
 from .cache import FamilyCache, FamilyTable, Watcher
 from .flow import Call, Flow, families_flow, run
 from .message import GenlMessage, Replies
-from .nlctrl import FamilyInfo, FamilyNotFound, Policy, get_policy
+from .nlctrl import (
+    NOTIFY_GROUP,
+    STALE_ERRNOS,
+    FamilyInfo,
+    FamilyNotFound,
+    GroupNotFound,
+    Policy,
+    family_event,
+    get_policy,
+)
 
 if TYPE_CHECKING:
     from ..schema.codec import FamilyCodec
@@ -42,7 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("genetlink.genl")
 
 #: Errors meaning "this family id does not (or no longer) speak this command".
-_STALE_ERRNOS = (errno.ENOENT, errno.EOPNOTSUPP)
 _HEADERS = c.NLMSG_HDRLEN + c.GENL_HDRLEN
 
 Attributes = bytes | AttrBuilder | Mapping[str, Any] | None
@@ -148,8 +155,31 @@ class GenlFamilyBase(Generic[S]):
     def _lookup(self) -> Flow[FamilyInfo]:
         """The family's FamilyInfo through the client's cache (remembered for notifications)."""
         info = yield from self.client.cache.get_flow(self.name)
-        self._info = info
+        self._remember(info)
         return info
+
+    def _remember(self, info: FamilyInfo) -> None:
+        """Keep `info`; when the family came back under new numbers, re-join our groups."""
+        previous, self._info = self._info, info
+        if previous is not None and previous.id != info.id:
+            self._rejoin(info)
+
+    def _rejoin(self, info: FamilyInfo) -> None:
+        """Join our groups again by name: unregistering a family drops every membership of its
+        groups (netlink_clear_multicast_users), and their numbers may change."""
+        if self._notify is None:
+            return
+        for group, old in list(self._groups.items()):
+            try:
+                new = info.group(group).id
+            except GroupNotFound:
+                log.warning("family %s came back without group %s", self.name, group)
+                del self._groups[group]
+                continue
+            if new != old:
+                self._notify.leave(old)
+            self._notify.join(new)
+            self._groups[group] = new
 
     def _request(self, mode: str, cmd: int | str, attrs: Attributes, flags: int,
                  timeout: float | None) -> Flow[Replies[Any]]:  # fmt: skip
@@ -177,7 +207,7 @@ class GenlFamilyBase(Generic[S]):
 
         The same id means the error is the kernel's real answer (e.g. no such device).
         """
-        if err.errno not in _STALE_ERRNOS:
+        if err.errno not in STALE_ERRNOS:
             return None
         self.client.cache.invalidate(self.name)
         try:
@@ -195,6 +225,8 @@ class GenlFamilyBase(Generic[S]):
         group_id = (yield from self._lookup()).group(group).id
         if self._notify is None:
             self._notify = self.client._open_socket(rcvbuf=self.client.rcvbuf)
+            # nlctrl's announcements too: a re-registered family gets its groups re-joined
+            self._notify.join(NOTIFY_GROUP)
         self._notify.join(group_id)
         self._groups[group] = group_id
         return group_id
@@ -289,6 +321,14 @@ class GenlFamilyBase(Generic[S]):
         """A notification decoded, an Overrun as is, None for another family's message."""
         if isinstance(item, Overrun):
             return item
+        if item.type == c.GENL_ID_CTRL and self.name != "nlctrl":
+            fresh = family_event(item, self.name)
+            if fresh is not None:
+                log.info("family %s registered again as id %d", self.name, fresh.id)
+                self.client.cache.invalidate(self.name)
+                self._info = fresh
+                self._rejoin(fresh)
+            return None
         info = self._info
         if info is None or item.type != info.id:
             return None  # another family's group (possible after an id change)

@@ -308,6 +308,23 @@ def decode_family(msg: Message) -> FamilyInfo:
     )
 
 
+#: nlctrl's "notify" group: the controller's group id is fixed (genetlink.c: GENL_ID_CTRL).
+NOTIFY_GROUP = c.GENL_ID_CTRL
+#: Errors that may mean a cached family id went stale (the family was re-registered).
+STALE_ERRNOS = (errno.ENOENT, errno.EOPNOTSUPP)
+
+
+def family_event(msg: Message, name: str) -> FamilyInfo | None:
+    """The family's new FamilyInfo when `msg` is nlctrl announcing that family `name` was
+    registered (again); None for any other message."""
+    if msg.type != c.GENL_ID_CTRL or msg.end - msg.payload_start < c.GENL_HDRLEN:
+        return None
+    if msg.data[msg.payload_start] != c.CTRL_CMD_NEWFAMILY:
+        return None
+    info = decode_family(msg)
+    return info if info.name == name else None
+
+
 def decode_policy_message(
     msg: Message, policy: Policy, op_entries: list[tuple[int, OpPolicy]] | None = None
 ) -> None:
