@@ -22,6 +22,8 @@ _EXPORTS = {
     "NetlinkSocket": "genetlink.socket",
     "Response": "genetlink.socket",
     "AsyncNetlinkSocket": "genetlink.aio",
+    "AsyncGenlClient": "genetlink.genl.aio_client",
+    "open_family_async": "genetlink.aio_family",
     "GenlClient": "genetlink.genl.client",
     "GenlFamily": "genetlink.genl.client",
     "FamilyCache": "genetlink.genl.cache",
@@ -51,6 +53,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "AsyncGenlClient",
     "AsyncNetlinkSocket",
     "AttrBuilder",
     "Attrs",
@@ -81,11 +84,14 @@ __all__ = [
     "declare_family",
     "load_spec",
     "open_family",
+    "open_family_async",
 ]
 
 if TYPE_CHECKING:
     from genetlink.aio import AsyncNetlinkSocket
+    from genetlink.aio_family import open_family_async
     from genetlink.family import FamilyClient, open_family
+    from genetlink.genl.aio_client import AsyncGenlClient
     from genetlink.genl.cache import FamilyCache
     from genetlink.genl.client import GenlClient, GenlFamily
     from genetlink.genl.nlctrl import FamilyInfo, FamilyNotFound

@@ -49,10 +49,12 @@ class AsyncNetlinkSocket:
     async def open(cls, protocol: int = c.NETLINK_ROUTE, **options: Any) -> AsyncNetlinkSocket:
         """Open and attach to the running loop."""
         sock = cls(protocol, **options)
-        sock._attach()
+        sock.attach()
         return sock
 
-    def _attach(self) -> asyncio.AbstractEventLoop:
+    def attach(self) -> asyncio.AbstractEventLoop:
+        """Start reading in the running loop (done by every request; call it to receive
+        notifications without awaiting anything yet). Returns the loop."""
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
             self._loop.add_reader(self._sock.fileno(), self._on_readable)
@@ -116,7 +118,7 @@ class AsyncNetlinkSocket:
     async def _exchange(self, kind: Kind, msg_type: int, payload: bytes, flags: int,
                         operation: str | None, timeout: float | None,
                         port: int) -> Request:  # fmt: skip
-        loop = self._attach()
+        loop = self.attach()
         my_port = self.port
 
         def build(seq: int) -> bytes:
@@ -180,7 +182,7 @@ class AsyncNetlinkSocket:
 
     async def next_notification(self, timeout: float | None = None) -> Message | Overrun | None:
         """The next notification or Overrun event; None when `timeout` passes first."""
-        loop = self._attach()
+        loop = self.attach()
         queue = self.engine.notifications
         if not queue:
             waiter: asyncio.Future[None] = loop.create_future()
@@ -217,7 +219,7 @@ class AsyncNetlinkSocket:
         self._setup.close()
 
     async def __aenter__(self) -> AsyncNetlinkSocket:
-        self._attach()
+        self.attach()
         return self
 
     async def __aexit__(self, *exc: Any) -> None:

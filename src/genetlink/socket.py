@@ -28,6 +28,7 @@ T = TypeVar("T")
 
 CLONE_NEWNET = 0x40000000
 _RECV_BUFFER = 1 << 16
+_BATCH = 64  # datagrams a reader takes at once when more are already queued
 
 
 class Response(list[Message]):
@@ -282,12 +283,14 @@ class NetlinkSocket:
         """One raw datagram's messages (see `receive_from`)."""
         return self.receive_from(timeout)[0]
 
-    def _pump(self, ready: Callable[[], bool], timeout: float | None) -> bool:
+    def _pump(self, ready: Callable[[], bool], timeout: float | None, batch: int = 1) -> bool:
         """Read datagrams into the engine until `ready()`; False on timeout.
 
         Only one thread reads at a time (the lock is released while it waits in recv); the
-        others sleep on the condition and are woken after each datagram, since answers are
-        routed by sequence number whoever reads them.
+        others sleep on the condition and are woken after each batch, since answers are routed
+        by sequence number whoever reads them. With `batch` > 1 the reader also takes up to
+        that many datagrams that are already queued, for one lock round trip (notifications,
+        dumps).
         """
         cond = self._cond
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -307,33 +310,50 @@ class NetlinkSocket:
                     continue
                 self._reading = True
                 cond.release()
-                overrun = False
-                received = None
-                truncated = None
                 try:
-                    received = self._recv(remaining)
-                except TimeoutError:
-                    pass  # the deadline check above decides
-                except Truncated as exc:
-                    truncated = exc  # fails the request it answered, not whoever was reading
-                except OSError as exc:
-                    if exc.errno != errno.ENOBUFS:
-                        raise
-                    overrun = True
+                    received, problem = self._recv_batch(remaining, batch)
                 finally:
                     cond.acquire()
                     self._reading = False
                     if self._waiters:
                         cond.notify_all()
-                if overrun:
+                feed = self.engine.feed
+                for datagram in received:
+                    feed(*datagram)
+                if isinstance(problem, Truncated):
+                    log.warning("%s", problem)
+                    self.engine.truncated(problem)
+                elif problem is not None:
                     log.info("netlink socket overrun (ENOBUFS) on port %d", self.port)
                     self.engine.overrun()
-                elif truncated is not None:
-                    log.warning("%s", truncated)
-                    self.engine.truncated(truncated)
-                elif received is not None:
-                    self.engine.feed(*received)
         return True
+
+    def _recv_batch(
+        self, timeout: float | None, limit: int
+    ) -> tuple[list[tuple[bytes, int, int]], Exception | None]:
+        """Up to `limit` datagrams: the first waits up to `timeout`, the others only if queued.
+
+        Returns them with the Truncated or ENOBUFS error that ended the batch, if any; those
+        are events for the engine, not failures of whoever happens to be reading. Any other
+        error is raised, unless datagrams were read first (it comes back on the next call).
+        """
+        received: list[tuple[bytes, int, int]] = []
+        wait = timeout
+        while len(received) < limit:
+            try:
+                received.append(self._recv(wait))
+            except (TimeoutError, BlockingIOError):
+                break  # nothing (more) queued; the caller's deadline check decides
+            except Truncated as exc:
+                return received, exc
+            except OSError as exc:
+                if exc.errno == errno.ENOBUFS:
+                    return received, exc
+                if received:
+                    break
+                raise
+            wait = 0.0
+        return received, None
 
     # -- requests -----------------------------------------------------------------------------
 
@@ -357,7 +377,8 @@ class NetlinkSocket:
         try:
             while True:
                 self.send_raw(request.data, port=port)
-                if not self._pump(lambda: request.done, timeout):
+                batch = _BATCH if kind == "dump" else 1
+                if not self._pump(lambda: request.done, timeout, batch):
                     raise TimeoutError(
                         f"no answer to {operation or msg_type} (seq {request.seq}) in {timeout} s"
                     )
@@ -416,7 +437,10 @@ class NetlinkSocket:
     def next_notification(self, timeout: float | None = None) -> Message | Overrun | None:
         """The next notification or Overrun event; None when `timeout` passes first."""
         queue = self.engine.notifications
-        if not self._pump(lambda: bool(queue), timeout):
+        with self._lock:
+            if queue:  # already read with an earlier batch
+                return queue.popleft()
+        if not self._pump(lambda: bool(queue), timeout, _BATCH):
             return None
         with self._lock:
             return queue.popleft()

@@ -59,7 +59,7 @@ class AsyncFamilyCache(FamilyTable[AsyncNetlinkSocket]):
     def _open_watcher(self) -> AsyncNetlinkSocket:
         watcher = super()._open_watcher()
         # Read from now on: nobody awaits this socket, the loop's reader fills its queue.
-        watcher._attach()
+        watcher.attach()
         return watcher
 
     def _new_socket(self) -> AsyncNetlinkSocket:
