@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from .core.engine import Engine, Kind, Request
-from .socket import NetlinkSocket, Response
+from .socket import NetlinkSocket, Response, trace_datagram
 from .wire import constants as c
 from .wire.errors import Overrun, Truncated
 from .wire.message import Message, build_header
@@ -90,6 +90,8 @@ class AsyncNetlinkSocket:
                 finished.extend(self.engine.truncated(error))
                 continue
             data = bytes(memoryview(self._buffer)[:size])
+            if self._setup.trace:
+                trace_datagram("recv", data, address[0], address[1])
             finished.extend(self.engine.feed(data, address[0], address[1]))
         for request in finished:
             future = self._futures.get(request)

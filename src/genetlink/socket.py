@@ -20,10 +20,11 @@ from typing import Any, TypeVar
 
 from .core.engine import Engine, Kind, Request
 from .wire import constants as c
-from .wire.errors import Overrun, Truncated
+from .wire.errors import DecodeError, Overrun, Truncated
 from .wire.message import Message, build_header, parse_messages
 
 log = logging.getLogger("genetlink.socket")
+trace_log = logging.getLogger("genetlink.trace")
 T = TypeVar("T")
 
 CLONE_NEWNET = 0x40000000
@@ -39,6 +40,20 @@ class Response(list[Message]):
     def __init__(self, messages: list[Message], warnings: list[str]) -> None:
         super().__init__(messages)
         self.warnings = warnings
+
+
+def trace_datagram(direction: str, data: bytes, port: int, groups: int) -> None:
+    """Log one datagram's messages (the GENETLINK_DEBUG trace): headers, then payload bytes."""
+    where = f"port {port}" + (f" groups {groups:#x}" if groups else "")
+    try:
+        messages = parse_messages(data)
+    except DecodeError as exc:
+        trace_log.debug("%s %s: malformed datagram (%s): %s", direction, where, exc, data.hex())
+        return
+    for msg in messages:
+        trace_log.debug("%s %s: type %d flags %#x seq %d pid %d len %d: %s", direction, where,
+                        msg.type, msg.flags, msg.seq, msg.port, msg.length,
+                        msg.payload.hex(" ", 4))  # fmt: skip
 
 
 def netns_path(netns: str) -> str:
@@ -110,6 +125,8 @@ class NetlinkSocket:
     rcvbuf:     SO_RCVBUF in bytes (SO_RCVBUFFORCE is tried first when running as root)
     transport:  an already open socket-like object to use instead of opening one (test doubles
                 such as `genetlink.testing.FakeKernel` plug in here, at the message boundary)
+    trace:      log every datagram sent and received (logger "genetlink.trace", DEBUG); the
+                default comes from the GENETLINK_DEBUG environment variable
 
     One request runs at a time per calling thread; several threads can share the socket, since
     answers are matched by sequence number whoever reads them.
@@ -131,8 +148,10 @@ class NetlinkSocket:
         rcvbuf: int | None = None,
         dump_retries: int = 3,
         transport: Any = None,
+        trace: bool | None = None,
     ) -> None:
         self.protocol = protocol
+        self.trace = bool(os.environ.get("GENETLINK_DEBUG")) if trace is None else trace
         self._sock = transport if transport is not None else open_netlink(protocol, netns)
         try:
             self._configure(ext_ack, cap_ack, strict, no_enobufs, listen_all_nsid, rcvbuf)
@@ -236,6 +255,8 @@ class NetlinkSocket:
 
     def send_raw(self, data: bytes, *, port: int = 0, groups: int = 0) -> None:
         """Send prepared bytes (one or more messages) as one datagram."""
+        if self.trace:
+            trace_datagram("send", data, port, groups)
         try:
             self._sock.sendto(data, (port, groups))
         except ConnectionRefusedError:
@@ -268,7 +289,10 @@ class NetlinkSocket:
         if size > len(buffer):
             self._buffer = bytearray((size + 4095) & ~4095)
             raise Truncated(size, len(buffer), bytes(buffer[:16]))
-        return bytes(memoryview(buffer)[:size]), address[0], address[1]
+        data = bytes(memoryview(buffer)[:size])
+        if self.trace:
+            trace_datagram("recv", data, address[0], address[1])
+        return data, address[0], address[1]
 
     def receive_from(self, timeout: float | None = None) -> tuple[list[Message], int, int]:
         """One raw datagram's messages with the sender's port id and group mask.

@@ -4,7 +4,6 @@ unknown numbers, malformed bytes and the wording of encode errors (no kernel nee
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import struct
 from functools import cache
 from pathlib import Path
@@ -53,11 +52,9 @@ def test_rt_addr_ifaddrmsg_and_addresses() -> None:
     msg_type, body = ra.encode("newaddr", values)
     decoded = ra.decode(as_message(msg_type, body), "newaddr").to_dict()
     assert decoded["ifa-prefixlen"] == 24 and decoded["ifa-index"] == 3
-    assert decoded["address"] == ipaddress.ip_address("192.0.2.5")
+    assert decoded["address"] == "192.0.2.5"
     _, body6 = ra.encode("newaddr", {"ifa-family": 10, "address": "2001:db8::5"})
-    assert ra.decode(as_message(20, body6), "newaddr")["address"] == ipaddress.ip_address(
-        "2001:db8::5"
-    )
+    assert ra.decode(as_message(20, body6), "newaddr")["address"] == "2001:db8::5"
 
 
 def test_sub_message_selected_by_kind() -> None:

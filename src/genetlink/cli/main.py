@@ -32,7 +32,7 @@ def _command_name(argv: list[str]) -> str | None:
     """The sub-command named in `argv` (skipping global options), or None."""
     args = iter(argv)
     for arg in args:
-        if arg == "--netns":
+        if arg == "--netns":  # the only global option that takes a value
             next(args, None)
         elif not arg.startswith("-"):
             return arg
@@ -49,6 +49,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--netns", metavar="NAME", help="network namespace (a name under /run/netns, or a path)"
     )
+    parser.add_argument(
+        "--debug", action="store_true",
+        help="trace every Netlink message sent and received on stderr (as GENETLINK_DEBUG=1)",
+    )  # fmt: skip
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = COMMANDS.get(command or "")
     for name in dict.fromkeys(COMMANDS.values()):
@@ -67,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return 0
+    if args.debug or os.environ.get("GENETLINK_DEBUG"):
+        import logging
+
+        os.environ["GENETLINK_DEBUG"] = "1"  # sockets read it when they open
+        logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+        logging.getLogger("genetlink.trace").setLevel(logging.DEBUG)
     from genetlink.wire.errors import GenetlinkError  # after parsing: `--help` stays light
 
     try:

@@ -78,15 +78,23 @@ class Decoded(Mapping[Any, Any]):
             return self._header[key]
         if self._set is None or isinstance(key, int):
             return self.to_dict()[key]
-        attr = lookup(self._codec.family.attribute_sets[self._set].attributes, key)
-        if attr is None:
+        entry = self._codec.tables.lazy_entries(self._set).get(key)
+        if entry is None:
             raise KeyError(key)
-        if attr.multi_attr or attr.type == "sub-message":
-            return self.to_dict()[attr.name]
-        span = self.attrs.span(attr.value)
+        name, number, decoder = entry
+        if decoder is None:
+            return self.to_dict()[name]
+        span = self.attrs.span(number)
         if span is None:
             raise KeyError(key)
-        return self._codec.tables.lazy_decoder(self._set, attr)(self.data, span[0], span[1])
+        return decoder(self.data, span[0], span[1])
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        """The value of `key`, or `default` when the message does not carry it."""
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
     def __contains__(self, key: object) -> bool:
         try:

@@ -1,0 +1,63 @@
+"""The GENETLINK_DEBUG trace: every datagram sent and received is logged, never printed."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+
+import pytest
+
+from genetlink.socket import NetlinkSocket
+from genetlink.testing import FakeKernel, replies
+from genetlink.wire.message import Message
+
+T = 0x20  # a family message type
+
+
+def _ack(request: Message) -> list[bytes]:
+    return [replies.ack(request)]
+
+
+def _socket(kernel: FakeKernel, **options: object) -> NetlinkSocket:
+    return NetlinkSocket(transport=kernel.transport(), **options)  # type: ignore[arg-type]
+
+
+def test_trace_logs_both_directions(caplog: pytest.LogCaptureFixture) -> None:
+    kernel = FakeKernel(_ack)
+    with caplog.at_level(logging.DEBUG, logger="genetlink.trace"), \
+            _socket(kernel, trace=True) as sock:  # fmt: skip
+        sock.request(T, b"\x01\x02\x03\x04", timeout=5)
+    lines = [r.getMessage() for r in caplog.records if r.name == "genetlink.trace"]
+    assert len(lines) == 2
+    assert lines[0].startswith("send port 0: type 32 flags 0x5 seq 1")
+    assert lines[0].endswith("01020304")
+    assert lines[1].startswith("recv port 0: type 2 ")  # the ACK
+
+
+def test_trace_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    kernel = FakeKernel(_ack)
+    monkeypatch.delenv("GENETLINK_DEBUG", raising=False)
+    with _socket(kernel) as quiet:
+        assert not quiet.trace
+    monkeypatch.setenv("GENETLINK_DEBUG", "1")
+    with _socket(kernel) as loud:
+        assert loud.trace
+
+
+def test_no_trace_by_default(caplog: pytest.LogCaptureFixture,
+                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.delenv("GENETLINK_DEBUG", raising=False)
+    kernel = FakeKernel(_ack)
+    with caplog.at_level(logging.DEBUG, logger="genetlink.trace"), _socket(kernel) as sock:
+        sock.request(T, timeout=5)
+    assert not [r for r in caplog.records if r.name == "genetlink.trace"]
+
+
+def test_cli_debug_traces_on_stderr() -> None:
+    done = subprocess.run([sys.executable, "-m", "genetlink.cli.main", "--debug", "family",
+                           "nlctrl"], capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "nlctrl: id 16" in done.stdout
+    assert "genetlink.trace: send port 0: type 16" in done.stderr
+    assert "genetlink.trace: recv port 0: type 16" in done.stderr
