@@ -1,5 +1,6 @@
 """Benchmark runner: every workload on every side (ours, pyroute2, C/libmnl), in fresh
 processes inside test namespaces it creates and removes; prints a table of medians and ratios
+(of process CPU time, user + system, so time the hypervisor steals does not count)
 and writes bench/build/latest.json.
 
     python run.py [--quick] [--only NAME,...] [--sides ours,pyroute2,c] [--keep-netns]

@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 		struct nlb_rows rows = { .size = netdev ? sizeof(struct netdev_row)
 							: sizeof(struct ethtool_row) };
 		struct genlmsghdr *g;
-		uint64_t t0 = nlb_now_ns();
+		uint64_t t0 = nlb_cpu_ns();
 
 		nlh->nlmsg_type = family;
 		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -125,7 +125,7 @@ int main(int argc, char **argv)
 			nlb_transact(nl, nlh, ethtool_cb, &rows);
 		}
 		if (i >= 0)
-			runs[i] = nlb_now_ns() - t0;
+			runs[i] = nlb_cpu_ns() - t0;
 		objects = (long)rows.len;
 		free(rows.data);
 	}
