@@ -26,13 +26,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 from genetlink.genl.client import Subscriber
-from genetlink.genl.flow import Call, Flow, getfamily_flow, run
+from genetlink.genl.flow import Call, Flow, run
 from genetlink.genl.nlctrl import (
     NOTIFY_GROUP,
     STALE_ERRNOS,
     FamilyInfo,
     FamilyNotFound,
     family_event,
+    getfamily_flow,
 )
 from genetlink.schema.codec import Decoded, FamilyCodec
 from genetlink.schema.model import Family, Operation

@@ -67,6 +67,24 @@ def test_nlctrl_resolve_matches_the_blocking_client(netns: str) -> None:
     assert families == listed
 
 
+def test_policy_matches_the_blocking_client(netns: str) -> None:
+    with GenlClient(netns=netns) as client:
+        blocking = {name: client.policy(name) for name in ("nlctrl", "netdev", "ethtool")}
+        one_op = client.policy("netdev", 1)
+
+    async def body() -> tuple[dict[str, Any], Any]:
+        async with AsyncGenlClient(netns=netns) as client:
+            policies = {name: await client.policy(name) for name in blocking}
+            return policies, await client.policy("netdev", 1)
+
+    policies, op_policy = run(body)
+    assert {n: p.to_dict() for n, p in policies.items()} == {
+        n: p.to_dict() for n, p in blocking.items()
+    }
+    assert op_policy.to_dict() == one_op.to_dict()
+    assert policies["ethtool"].sets  # a family with policies really has some
+
+
 def test_many_concurrent_requests(netns: str) -> None:
     add_veths(netns, 4)
     indexes = sorted(ifindexes(netns))

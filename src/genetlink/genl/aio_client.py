@@ -25,9 +25,9 @@ from ..wire.errors import GenetlinkError, Overrun
 from ..wire.message import Message
 from .cache import FamilyTable
 from .client import Attributes, ClientOptions, GenlClientBase, GenlFamilyBase
-from .flow import Flow, families_flow, run_async
+from .flow import Flow, run_async
 from .message import Replies
-from .nlctrl import FamilyInfo
+from .nlctrl import FamilyInfo, Policy, families_flow, getpolicy_flow
 
 if TYPE_CHECKING:
     from ..schema.codec import FamilyCodec
@@ -114,6 +114,10 @@ class AsyncGenlClient(GenlClientBase[AsyncNetlinkSocket]):
     async def families(self) -> list[FamilyInfo]:
         """Every family registered in this namespace."""
         return await run_async(families_flow(self.timeout), self.sock, self.window)
+
+    async def policy(self, family: str | int, op: int | None = None) -> Policy:
+        """The kernel's attribute policies of a family or of one operation (CTRL_CMD_GETPOLICY)."""
+        return await run_async(getpolicy_flow(family, op, self.timeout), self.sock, self.window)
 
     async def __aenter__(self) -> AsyncGenlClient:
         return self

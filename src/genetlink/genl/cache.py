@@ -22,8 +22,8 @@ from ..wire import constants as c
 from ..wire.errors import DecodeError, Overrun
 from ..wire.genl import genl_command
 from ..wire.message import Message
-from .flow import Flow, getfamily_flow, run
-from .nlctrl import FamilyInfo, decode_family
+from .flow import Flow, run
+from .nlctrl import FamilyInfo, decode_family, getfamily_flow
 
 if TYPE_CHECKING:
     from ..core.engine import Engine

@@ -30,7 +30,7 @@ from ..wire.errors import GenetlinkError, NetlinkError, Overrun
 from ..wire.genl import GENLMSGHDR
 from ..wire.message import Message
 from .cache import FamilyCache, FamilyTable, Watcher
-from .flow import Call, Flow, families_flow, run
+from .flow import Call, Flow, run
 from .message import GenlMessage, Replies
 from .nlctrl import (
     NOTIFY_GROUP,
@@ -39,6 +39,7 @@ from .nlctrl import (
     FamilyNotFound,
     GroupNotFound,
     Policy,
+    families_flow,
     family_event,
     get_policy,
 )

@@ -22,10 +22,6 @@ from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ..wire import constants as c
-from ..wire.errors import DecodeError, NetlinkNotFoundError
-from .nlctrl import FamilyInfo, FamilyNotFound, _request, _select, decode_family
-
 if TYPE_CHECKING:
     from ..aio import AsyncNetlinkSocket
     from ..socket import NetlinkSocket, Response
@@ -105,29 +101,4 @@ async def run_async(flow: Flow[T], sock: AsyncNetlinkSocket,
     return step.value
 
 
-# -- nlctrl, as flows ----------------------------------------------------------------------
-
-
-def getfamily_flow(family: str | int, timeout: float | None = 5.0) -> Flow[FamilyInfo]:
-    """Resolve a family by name or id (a CTRL_CMD_GETFAMILY *do*, so the kernel may autoload
-    its module); FamilyNotFound when the namespace has no such family."""
-    payload = _request(c.CTRL_CMD_GETFAMILY, _select(family))
-    try:
-        replies = yield Call(False, c.GENL_ID_CTRL, payload, 0, "getfamily", timeout)
-    except NetlinkNotFoundError as exc:
-        raise FamilyNotFound(family, operation="getfamily", seq=exc.seq,
-                             message=exc.message) from exc  # fmt: skip
-    found = [decode_family(msg) for msg in replies if msg.type == c.GENL_ID_CTRL]
-    if not found:
-        raise DecodeError(f"nlctrl answered getfamily {family} without a family message")
-    return found[0]
-
-
-def families_flow(timeout: float | None = 5.0) -> Flow[list[FamilyInfo]]:
-    """Every family registered in the namespace (CTRL_CMD_GETFAMILY dump)."""
-    payload = _request(c.CTRL_CMD_GETFAMILY)
-    replies = yield Call(True, c.GENL_ID_CTRL, payload, 0, "getfamily", timeout)
-    return [decode_family(msg) for msg in replies if msg.type == c.GENL_ID_CTRL]
-
-
-__all__ = ["Call", "Flow", "families_flow", "getfamily_flow", "run", "run_async"]
+__all__ = ["Call", "Flow", "run", "run_async"]

@@ -21,6 +21,7 @@ from ..wire.errors import DecodeError, GenetlinkError, NetlinkError, NetlinkNotF
 from ..wire.genl import GENLMSGHDR, genl_attrs_start, genl_command
 from ..wire.message import Message
 from ..wire.policy import decode_policy
+from .flow import Call, Flow, run
 
 _U16 = SCALARS["u16"].unpack_from
 _U32 = SCALARS["u32"].unpack_from
@@ -393,21 +394,15 @@ def _select(family: str | int) -> AttrBuilder:
     return build
 
 
-def get_family(
-    sock: NetlinkSocket, family: str | int, *, timeout: float | None = 5.0
-) -> FamilyInfo:
-    """Resolve a family by name (or id) with a CTRL_CMD_GETFAMILY *do*.
+# -- requests, as flows (run by either front: see flow.py) ------------------------------------
 
-    A do, not a dump, so that the kernel may autoload the module providing the family.
-    Raises FamilyNotFound when there is no such family in the socket's namespace.
-    """
+
+def getfamily_flow(family: str | int, timeout: float | None = 5.0) -> Flow[FamilyInfo]:
+    """Resolve a family by name or id (a CTRL_CMD_GETFAMILY *do*, so the kernel may autoload
+    its module); FamilyNotFound when the namespace has no such family."""
+    payload = _request(c.CTRL_CMD_GETFAMILY, _select(family))
     try:
-        replies = sock.request(
-            c.GENL_ID_CTRL,
-            _request(c.CTRL_CMD_GETFAMILY, _select(family)),
-            operation="getfamily",
-            timeout=timeout,
-        )
+        replies = yield Call(False, c.GENL_ID_CTRL, payload, 0, "getfamily", timeout)
     except NetlinkNotFoundError as exc:
         raise FamilyNotFound(family, operation="getfamily", seq=exc.seq,
                              message=exc.message) from exc  # fmt: skip
@@ -417,21 +412,15 @@ def get_family(
     raise DecodeError(f"nlctrl answered getfamily {family} without a family message")
 
 
-def list_families(sock: NetlinkSocket, *, timeout: float | None = 5.0) -> list[FamilyInfo]:
-    """Every family registered in the socket's namespace (CTRL_CMD_GETFAMILY dump)."""
-    replies = sock.dump(
-        c.GENL_ID_CTRL, _request(c.CTRL_CMD_GETFAMILY), operation="getfamily", timeout=timeout
-    )
+def families_flow(timeout: float | None = 5.0) -> Flow[list[FamilyInfo]]:
+    """Every family registered in the namespace (CTRL_CMD_GETFAMILY dump)."""
+    payload = _request(c.CTRL_CMD_GETFAMILY)
+    replies = yield Call(True, c.GENL_ID_CTRL, payload, 0, "getfamily", timeout)
     return [decode_family(msg) for msg in replies if msg.type == c.GENL_ID_CTRL]
 
 
-def get_policy(
-    sock: NetlinkSocket,
-    family: str | int,
-    op: int | None = None,
-    *,
-    timeout: float | None = 5.0,
-) -> Policy:
+def getpolicy_flow(family: str | int, op: int | None = None,
+                   timeout: float | None = 5.0) -> Flow[Policy]:  # fmt: skip
     """The attribute policies of a family, or of one operation (CTRL_CMD_GETPOLICY dump).
 
     A family (or operation) without any policy gives an empty Policy: the kernel answers
@@ -442,12 +431,8 @@ def get_policy(
     if op is not None:
         build.put_u32(c.CTRL_ATTR_OP, op)
     try:
-        replies = sock.dump(
-            c.GENL_ID_CTRL,
-            _request(c.CTRL_CMD_GETPOLICY, build),
-            operation="getpolicy",
-            timeout=timeout,
-        )
+        replies = yield Call(True, c.GENL_ID_CTRL, _request(c.CTRL_CMD_GETPOLICY, build), 0,
+                             "getpolicy", timeout)  # fmt: skip
     except NetlinkError as exc:
         if exc.errno == errno.ENODATA:
             return Policy(family if isinstance(family, int) else None)
@@ -460,7 +445,7 @@ def get_policy(
         if msg.type == c.GENL_ID_CTRL:
             decode_policy_message(msg, policy, entries)
     if op is None and any(op_id == 0 for op_id, _ in entries):
-        info = get_family(sock, family, timeout=timeout)
+        info = yield from getfamily_flow(family, timeout)
         if info.op(0) is None or len(entries) > 1:
             _fix_op_ids(policy, entries, None, info)
     else:
@@ -470,6 +455,23 @@ def get_policy(
             if index is not None:
                 policy.sets.setdefault(index, {})  # a policy without attributes sends none
     return policy
+
+
+def get_family(sock: NetlinkSocket, family: str | int, *,
+               timeout: float | None = 5.0) -> FamilyInfo:  # fmt: skip
+    """Resolve a family by name (or id); see `getfamily_flow`."""
+    return run(getfamily_flow(family, timeout), sock)
+
+
+def list_families(sock: NetlinkSocket, *, timeout: float | None = 5.0) -> list[FamilyInfo]:
+    """Every family registered in the socket's namespace; see `families_flow`."""
+    return run(families_flow(timeout), sock)
+
+
+def get_policy(sock: NetlinkSocket, family: str | int, op: int | None = None, *,
+               timeout: float | None = 5.0) -> Policy:  # fmt: skip
+    """The attribute policies of a family or of one operation; see `getpolicy_flow`."""
+    return run(getpolicy_flow(family, op, timeout), sock)
 
 
 __all__ = [
@@ -484,8 +486,11 @@ __all__ = [
     "Policy",
     "decode_family",
     "decode_policy_message",
+    "families_flow",
     "get_family",
     "get_policy",
+    "getfamily_flow",
+    "getpolicy_flow",
     "list_families",
     "op_flag_names",
 ]

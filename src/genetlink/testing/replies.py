@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from ..wire import constants as c
 from ..wire.attrs import AttrBuilder
@@ -108,23 +109,10 @@ def ack(
     return build_message(c.NLMSG_ERROR, flags, request.seq, request.port, payload + tlvs)
 
 
-def error(
-    request: Message,
-    errno_value: int,
-    *,
-    capped: bool = True,
-    message: str | None = None,
-    bad_offset: int | None = None,
-    cookie: bytes | None = None,
-    policy: bytes | None = None,
-    missing_type: int | None = None,
-    missing_nest: int | None = None,
-) -> bytes:
-    """NLMSG_ERROR carrying `-errno_value` (pass a positive errno such as errno.EINVAL)."""
-    return ack(
-        request, -abs(errno_value), capped=capped, message=message, bad_offset=bad_offset,
-        cookie=cookie, policy=policy, missing_type=missing_type, missing_nest=missing_nest,
-    )  # fmt: skip
+def error(request: Message, errno_value: int, **details: Any) -> bytes:
+    """NLMSG_ERROR carrying `-errno_value` (pass a positive errno such as errno.EINVAL);
+    `details` are the keyword arguments of `ack` (capped, message, bad_offset, ...)."""
+    return ack(request, -abs(errno_value), **details)
 
 
 def done(
