@@ -247,6 +247,8 @@ class Tables:
         self._sets: dict[str, Table] = {}
         self._structs: dict[str, Callable[[bytes, int, int], dict[str, Any]]] = {}
         self._lazy: dict[str, dict[str, tuple[str, int, Decoder | None]]] = {}
+        #: how many sub-messages waited for an enclosing selector (see resolve_deferred)
+        self.deferred = 0
 
     def table(self, set_name: str) -> Table:
         """The decode table of `set_name` (built on first use; recursive sets are fine)."""
@@ -287,6 +289,14 @@ class Tables:
     def decode_set(self, set_name: str, data: bytes, start: int, end: int) -> dict[Any, Any]:
         """Full decode of the attributes of `set_name` in data[start:end]."""
         return walk_set(self.table(set_name), data, start, end)
+
+    def decode_tree(self, set_name: str, data: bytes, start: int, end: int) -> dict[Any, Any]:
+        """Full decode of a message's attributes, sub-messages with outer selectors included."""
+        before = self.deferred
+        out = walk_set(self.table(set_name), data, start, end)
+        if self.deferred != before:
+            resolve_deferred(out)
+        return out
 
     def struct(self, name: str) -> Callable[[bytes, int, int], dict[str, Any]]:
         """A decoder of the C struct `name` into a dict of its members (pads left out)."""
@@ -448,8 +458,7 @@ class Tables:
         sub = self.family.sub_messages.get(attr.sub_message or "")
         selector = attr.selector or ""
 
-        def decode_sub(data: bytes, start: int, end: int, siblings: Mapping[Any, Any]) -> Any:
-            key = siblings.get(selector)
+        def decode_as(key: Any, data: bytes, start: int, end: int) -> Any:
             fmt = sub.formats.get(str(key)) if sub is not None and key is not None else None
             if fmt is None:
                 return data[start:end]  # no selector or an unknown format: keep the bytes
@@ -462,4 +471,46 @@ class Tables:
                 out.update(self.decode_set(fmt.attribute_set, data, offset, end))
             return out
 
+        def decode_sub(data: bytes, start: int, end: int, siblings: Mapping[Any, Any]) -> Any:
+            if selector in siblings:
+                return decode_as(siblings[selector], data, start, end)
+            # The selector lives in an enclosing nest (tc: stats2.app is picked by the top
+            # level's kind): decided once the whole message is decoded, see resolve_deferred.
+            self.deferred += 1
+            return Deferred(selector, lambda key: decode_as(key, data, start, end))
+
         return decode_sub  # type: ignore[return-value]
+
+
+class Deferred:
+    """A sub-message whose selector is outside its nest, waiting for the enclosing values."""
+
+    __slots__ = ("decode", "selector")
+
+    def __init__(self, selector: str, decode: Callable[[Any], Any]) -> None:
+        self.selector = selector
+        self.decode = decode
+
+    def resolve(self, scopes: list[dict[Any, Any]]) -> Any:
+        """Decode with the nearest enclosing value of the selector (None: raw bytes)."""
+        for scope in reversed(scopes):
+            if self.selector in scope:
+                return self.decode(scope[self.selector])
+        return self.decode(None)
+
+
+def resolve_deferred(node: dict[Any, Any], scopes: list[dict[Any, Any]] | None = None) -> None:
+    """Decode, in place, every `Deferred` sub-message in a decoded tree, looking its selector
+    up from the innermost enclosing nest outward."""
+    scopes = [] if scopes is None else scopes
+    scopes.append(node)
+    for key, value in node.items():
+        if isinstance(value, Deferred):
+            node[key] = value.resolve(scopes)
+        elif isinstance(value, dict):
+            resolve_deferred(value, scopes)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    resolve_deferred(item, scopes)
+    scopes.pop()

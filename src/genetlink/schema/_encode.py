@@ -102,8 +102,13 @@ class Encoder:
     # -- attribute sets ---------------------------------------------------------------------------
 
     def attrs(self, set_name: str, values: Mapping[Any, Any], builder: AttrBuilder,
-              path: str = "") -> None:  # fmt: skip
-        """Append the attributes of `set_name` given by `values` to `builder`."""
+              path: str = "", scope: tuple[Mapping[Any, Any], ...] = ()) -> None:  # fmt: skip
+        """Append the attributes of `set_name` given by `values` to `builder`.
+
+        `scope` holds the values of the enclosing nests, outermost first: a sub-message's
+        selector is looked up there when it is not among `values`.
+        """
+        scope = (*scope, values)
         aset: AttributeSet = self.family.attribute_sets[set_name]
         for key, value in values.items():
             if isinstance(key, int):
@@ -113,25 +118,25 @@ class Encoder:
             if attr is None:
                 known = ", ".join(aset.attributes)
                 raise EncodeError(f"{path}.{key}: unknown attribute of set {set_name} ({known})")
-            self.attr(attr, value, builder, f"{path}.{attr.name}", values)
+            self.attr(attr, value, builder, f"{path}.{attr.name}", scope)
 
     def attr(self, attr: Attribute, value: Any, builder: AttrBuilder, path: str,
-             siblings: Mapping[Any, Any]) -> None:  # fmt: skip
+             scope: tuple[Mapping[Any, Any], ...]) -> None:  # fmt: skip
         """Append one attribute (several for multi-attr lists)."""
         if attr.multi_attr and isinstance(value, (list, tuple)):
             for item in value:
-                self._one(attr, item, builder, path, siblings)
+                self._one(attr, item, builder, path, scope)
         else:
-            self._one(attr, value, builder, path, siblings)
+            self._one(attr, value, builder, path, scope)
 
     def _one(self, attr: Attribute, value: Any, builder: AttrBuilder, path: str,
-             siblings: Mapping[Any, Any]) -> None:  # fmt: skip
+             scope: tuple[Mapping[Any, Any], ...]) -> None:  # fmt: skip
         kind, number = attr.type, attr.value
         if kind == "flag":
             if value:
                 builder.put_flag(number)
         elif kind in ("nest", "indexed-array", "nest-type-value", "sub-message"):
-            self._container(attr, value, builder, path, siblings)
+            self._container(attr, value, builder, path, scope)
         else:
             builder.put(number, self.payload(attr, value, path))
 
@@ -170,17 +175,17 @@ class Encoder:
         return raw
 
     def _container(self, attr: Attribute, value: Any, builder: AttrBuilder, path: str,
-                   siblings: Mapping[Any, Any]) -> None:  # fmt: skip
+                   scope: tuple[Mapping[Any, Any], ...]) -> None:  # fmt: skip
         kind = attr.type
         if kind == "sub-message":
-            self._sub_message(attr, value, builder, path, siblings)
+            self._sub_message(attr, value, builder, path, scope)
             return
         token = builder.nest_start(attr.value)
         if kind == "nest":
             if not isinstance(value, Mapping):
                 raise EncodeError(f"{path}: a nest needs a dict, got {type(value).__name__}")
             if attr.nested_attributes:
-                self.attrs(attr.nested_attributes, value, builder, path)
+                self.attrs(attr.nested_attributes, value, builder, path, scope)
         elif kind == "indexed-array":
             if not isinstance(value, (list, tuple)):
                 raise EncodeError(f"{path}: an indexed array needs a list")
@@ -188,7 +193,7 @@ class Encoder:
                 where = f"{path}[{index}]"
                 if attr.sub_type == "nest" and attr.nested_attributes:
                     inner = builder.nest_start(index)
-                    self.attrs(attr.nested_attributes, item, builder, where)
+                    self.attrs(attr.nested_attributes, item, builder, where, scope)
                     builder.nest_end(inner)
                 else:
                     item_attr = replace(attr, value=index, type=attr.sub_type or "binary",
@@ -212,9 +217,10 @@ class Encoder:
             builder.nest_end(inner)
 
     def _sub_message(self, attr: Attribute, value: Any, builder: AttrBuilder, path: str,
-                     siblings: Mapping[Any, Any]) -> None:  # fmt: skip
+                     scope: tuple[Mapping[Any, Any], ...]) -> None:  # fmt: skip
         sub = self.family.sub_messages.get(attr.sub_message or "")
-        key = lookup(siblings, attr.selector or "")
+        key = next((found for values in reversed(scope)
+                    if (found := lookup(values, attr.selector or "")) is not None), None)
         fmt = sub.formats.get(str(key)) if sub is not None and key is not None else None
         if fmt is None:
             if isinstance(value, (bytes, bytearray)):
@@ -227,7 +233,7 @@ class Encoder:
             raw = self.struct(fmt.fixed_header, header, path)
             builder.buffer += raw + b"\0" * (-len(raw) & 3)
         if fmt.attribute_set:
-            self.attrs(fmt.attribute_set, rest, builder, path)
+            self.attrs(fmt.attribute_set, rest, builder, path, scope)
         builder.nest_end(token)
 
     # -- scalars ---------------------------------------------------------------------------------

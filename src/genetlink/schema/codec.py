@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from genetlink.schema._decode import Tables, walk_set
+from genetlink.schema._decode import Tables
 from genetlink.schema._encode import Encoder, lookup, spec_name
 from genetlink.schema.model import Family, Operation
 from genetlink.wire.attrs import AttrBuilder, Attrs, attr_path
@@ -64,8 +64,8 @@ class Decoded(Mapping[Any, Any]):
         if full is None:
             full = dict(self._header) if self._header else {}
             if self._set is not None:
-                full.update(walk_set(self._codec.tables.table(self._set), self.data,
-                                     self.start, self.end))  # fmt: skip
+                full.update(self._codec.tables.decode_tree(self._set, self.data, self.start,
+                                                           self.end))  # fmt: skip
             else:
                 full.update({n: self.data[s:e] for n, s, e in self.attrs.items()})
             self._full = full
@@ -87,7 +87,12 @@ class Decoded(Mapping[Any, Any]):
         span = self.attrs.span(number)
         if span is None:
             raise KeyError(key)
-        return decoder(self.data, span[0], span[1])
+        tables = self._codec.tables
+        before = tables.deferred
+        value = decoder(self.data, span[0], span[1])
+        if tables.deferred != before:  # a sub-message inside needs an outer selector
+            return self.to_dict()[name]
+        return value
 
     def get(self, key: Any, default: Any = None) -> Any:
         """The value of `key`, or `default` when the message does not carry it."""
@@ -189,7 +194,7 @@ class FamilyCodec:
     def decode_attrs(self, set_name: str, data: bytes, start: int = 0,
                      end: int | None = None) -> dict[Any, Any]:  # fmt: skip
         """Full decode of attributes of `set_name`."""
-        return self.tables.decode_set(set_name, data, start, len(data) if end is None else end)
+        return self.tables.decode_tree(set_name, data, start, len(data) if end is None else end)
 
     def attr_path(self, op_name: str | Operation, body: bytes, offset: int) -> str:
         """Name the attribute at byte `offset` of a request body (fixed header + attributes).
