@@ -159,3 +159,12 @@ def test_truncated_valid_messages_raise_decode_error_only(tail: bytes) -> None:
     for cut in range(1, len(raw)):
         with contextlib.suppress(DecodeError):
             rt.decode_attrs("link-attrs", raw[:cut] + tail[: cut % 5])
+
+
+def test_name_path_shows_index_levels() -> None:
+    from genetlink.schema import load_family
+
+    nlctrl = FamilyCodec(load_family("nlctrl"))  # the package's own spec
+    assert nlctrl.name_path("ctrl-attrs", [6, 2, 1]) == ".ops[2].id"
+    assert nlctrl.name_path("ctrl-attrs", [8, 3, 5, 1]) == ".policy[3][5].type"
+    assert nlctrl.name_path("ctrl-attrs", [99, 1]) == ".99.1"

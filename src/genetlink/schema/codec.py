@@ -210,9 +210,21 @@ class FamilyCodec:
         return self.name_path(op.attribute_set, numbers)
 
     def name_path(self, set_name: str | None, numbers: list[int]) -> str:
-        """Attribute numbers through nests -> ".name.name" (numbers kept where unknown)."""
+        """Attribute numbers through nests -> ".name.name" (numbers kept where unknown).
+
+        The levels of an indexed array or a nest-type-value are indexes, not attributes:
+        they show as ".ops[2].id".
+        """
         parts: list[str] = []
+        indexes = 0  # index levels still to come before `after`'s attributes
+        after: str | None = None
         for number in numbers:
+            if indexes:
+                parts[-1] += f"[{number}]"
+                indexes -= 1
+                if not indexes:
+                    set_name = after
+                continue
             aset = self.family.attribute_sets.get(set_name or "")
             attr = aset.by_value.get(number) if aset is not None else None
             if attr is None:
@@ -220,9 +232,14 @@ class FamilyCodec:
                 set_name = None
                 continue
             parts.append(attr.name)
-            set_name = attr.nested_attributes
             if attr.type == "indexed-array":
-                set_name = None  # the next number is an index
+                indexes = 1
+                after = attr.nested_attributes if attr.sub_type == "nest" else None
+            elif attr.type == "nest-type-value":
+                indexes = max(1, len(attr.type_value))
+                after = attr.nested_attributes
+            else:
+                set_name = attr.nested_attributes
         return "." + ".".join(parts) if parts else ""
 
     def missing_path(self, op_name: str | Operation, body: bytes, nest_offset: int | None,
