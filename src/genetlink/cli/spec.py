@@ -1,7 +1,9 @@
-"""`genetlink spec list` and `genetlink spec show FAMILY`: what the spec search path holds.
+"""`genetlink spec list`, `spec show FAMILY`, `spec check FAMILY`: the spec search path, and
+where a spec and the running kernel disagree.
 
 genetlink spec list --json
 genetlink spec show netdev
+genetlink spec check netdev --json    # exit 0: no drift, 2: findings, 1: error
 """
 
 from __future__ import annotations
@@ -120,6 +122,29 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 @guarded
+def cmd_check(args: argparse.Namespace) -> int:
+    """genetlink spec check FAMILY: where the spec and the running kernel's policy disagree.
+
+    Exit status 0 when they agree, 2 when there are findings, 1 on errors.
+    """
+    from genetlink.genl.client import GenlClient
+    from genetlink.genl.drift import check_family
+
+    family = load_family(args.family, path=args.spec)
+    with GenlClient(getattr(args, "netns", None), watch_families=False) as client:
+        report = check_family(client, family)
+    if args.json:
+        json.dump(report.to_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for finding in report.findings:
+            sys.stdout.write(f"{finding}\n")
+        if not report.findings:
+            sys.stdout.write(f"{family.name}: spec and kernel agree\n")
+    return 2 if report.findings else 0
+
+
+@guarded
 def cmd_show(args: argparse.Namespace) -> int:
     """genetlink spec show FAMILY: operations, attribute sets and groups of a spec."""
     info = describe_family(load_family(args.family, path=args.spec))
@@ -132,7 +157,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    """Add `spec list` and `spec show` to the `genetlink` command's subparsers."""
+    """Add `spec list`, `spec show` and `spec check` to the `genetlink` command's subparsers."""
     spec = subparsers.add_parser("spec", help="list and show the YAML specs on the search path")
     commands = spec.add_subparsers(dest="spec_command", metavar="COMMAND", required=True)
     listing = commands.add_parser("list", help="the specs on the search path",
@@ -145,3 +170,9 @@ def register(subparsers: Any) -> None:
     show.add_argument("--spec", metavar="PATH", help="the spec file to use")
     show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(func=cmd_show)
+    check = commands.add_parser("check", help="compare a spec with the running kernel's policy",
+                                description=cmd_check.__doc__)  # fmt: skip
+    check.add_argument("family", metavar="FAMILY", help="family name or spec file")
+    check.add_argument("--spec", metavar="PATH", help="the spec file to use")
+    check.add_argument("--json", action="store_true", help="print JSON")
+    check.set_defaults(func=cmd_check)

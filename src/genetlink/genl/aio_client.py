@@ -155,21 +155,26 @@ class AsyncGenlFamily(GenlFamilyBase[AsyncNetlinkSocket]):
         return self.info.id
 
     async def do(self, cmd: int | str, attrs: Attributes = None, *, flags: int = 0,
-                 timeout: float | None = None) -> Any:  # fmt: skip
-        """A "do" request: the (first) reply, or None when the kernel only acknowledged."""
-        replies = await self.do_all(cmd, attrs, flags=flags, timeout=timeout)
+                 timeout: float | None = None, validate: bool = False) -> Any:  # fmt: skip
+        """A "do" request: the (first) reply, or None when the kernel only acknowledged
+        (see `GenlFamily.do`)."""
+        replies = await self.do_all(cmd, attrs, flags=flags, timeout=timeout, validate=validate)
         return replies[0] if replies else None
 
     async def do_all(self, cmd: int | str, attrs: Attributes = None, *, flags: int = 0,
-                     timeout: float | None = None) -> Replies[Any]:  # fmt: skip
+                     timeout: float | None = None,
+                     validate: bool = False) -> Replies[Any]:  # fmt: skip
         """A "do" request returning every reply message."""
-        replies: Replies[Any] = await self._run(self._request("do", cmd, attrs, flags, timeout))
+        flow = self._request("do", cmd, attrs, flags, timeout, validate)
+        replies: Replies[Any] = await self._run(flow)
         return replies
 
     async def dump(self, cmd: int | str, attrs: Attributes = None, *, flags: int = 0,
-                   timeout: float | None = None) -> Replies[Any]:  # fmt: skip
+                   timeout: float | None = None,
+                   validate: bool = False) -> Replies[Any]:  # fmt: skip
         """A dump: every object up to NLMSG_DONE, each decoded when first accessed."""
-        replies: Replies[Any] = await self._run(self._request("dump", cmd, attrs, flags, timeout))
+        flow = self._request("dump", cmd, attrs, flags, timeout, validate)
+        replies: Replies[Any] = await self._run(flow)
         return replies
 
     def decode(self, msg: Message) -> Any:

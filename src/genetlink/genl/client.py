@@ -42,7 +42,9 @@ from .nlctrl import (
     families_flow,
     family_event,
     get_policy,
+    getpolicy_flow,
 )
+from .validate import validate_request
 
 if TYPE_CHECKING:
     from ..schema.codec import FamilyCodec
@@ -145,6 +147,7 @@ class GenlFamilyBase(Generic[S]):
         self._notify: S | None = None
         self._groups: dict[str, int] = {}
         self._info: FamilyInfo | None = None
+        self._policy: Policy | None = None  # the kernel's, fetched for validate=True
 
     @property
     def subscriptions(self) -> dict[str, int]:
@@ -183,11 +186,17 @@ class GenlFamilyBase(Generic[S]):
             self._groups[group] = new
 
     def _request(self, mode: str, cmd: int | str, attrs: Attributes, flags: int,
-                 timeout: float | None) -> Flow[Replies[Any]]:  # fmt: skip
-        """A do or dump; once more with a fresh id when the cached one stopped answering."""
+                 timeout: float | None, validate: bool = False) -> Flow[Replies[Any]]:  # fmt: skip
+        """A do or dump; once more with a fresh id when the cached one stopped answering.
+
+        With `validate`, the request is first checked against the running kernel's policy
+        for the operation (fetched once per handle): EncodeError before anything is sent.
+        """
         number, operation, body = self._encode(cmd, attrs, mode)
         if timeout is None:
             timeout = self.client.timeout
+        if validate:
+            yield from self._validate(number, operation, mode, body, timeout)
         info = yield from self._lookup()
         for attempt in (1, 2):
             payload = GENLMSGHDR.pack(number, info.version, 0) + body
@@ -202,6 +211,16 @@ class GenlFamilyBase(Generic[S]):
                 continue
             return self._replies(response, info)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _validate(self, number: int, operation: str, mode: str, body: bytes,
+                  timeout: float | None) -> Flow[None]:  # fmt: skip
+        if self._policy is None:
+            self._policy = yield from getpolicy_flow(self.name, timeout=timeout)
+        op = self.codec.family.operations.get(operation) if self.codec is not None else None
+        validate_request(self._policy, number, mode, body,
+                         header_size=op.fixed_header_size if op is not None else 0,
+                         codec=self.codec, op_name=operation if op is not None else None,
+                         strict=op is None or "strict" not in op.dont_validate)  # fmt: skip
 
     def _recheck(self, info: FamilyInfo, err: NetlinkError) -> Flow[FamilyInfo | None]:
         """After ENOENT/EOPNOTSUPP: re-resolve the family; the new info if its id changed.
@@ -219,6 +238,7 @@ class GenlFamilyBase(Generic[S]):
         if fresh.id == info.id:
             return None
         log.info("family %s moved from id %d to %d; retrying", self.name, info.id, fresh.id)
+        self._policy = None  # the new module may validate differently
         return fresh
 
     def _subscribe(self, group: str) -> Flow[int]:
@@ -423,22 +443,25 @@ class GenlFamily(GenlFamilyBase[NetlinkSocket]):
         return self.info.id
 
     def do(self, cmd: int | str, attrs: Attributes = None, *, flags: int = 0,
-           timeout: float | None = None) -> Any:  # fmt: skip
+           timeout: float | None = None, validate: bool = False) -> Any:  # fmt: skip
         """Send a "do" request and wait for its ACK; the (first) reply, or None when the kernel
-        only acknowledged. NetlinkError (with operation and attribute paths) on failure."""
-        replies = self.do_all(cmd, attrs, flags=flags, timeout=timeout)
+        only acknowledged. NetlinkError (with operation and attribute paths) on failure.
+        `validate` checks the request against the running kernel's policy first."""
+        replies = self.do_all(cmd, attrs, flags=flags, timeout=timeout, validate=validate)
         return replies[0] if replies else None
 
     def do_all(self, cmd: int | str, attrs: Attributes = None, *, flags: int = 0,
-               timeout: float | None = None) -> Replies[Any]:  # fmt: skip
+               timeout: float | None = None, validate: bool = False) -> Replies[Any]:  # fmt: skip
         """A "do" request returning every reply message (a few commands send several)."""
-        replies: Replies[Any] = self._run(self._request("do", cmd, attrs, flags, timeout))
+        flow = self._request("do", cmd, attrs, flags, timeout, validate)
+        replies: Replies[Any] = self._run(flow)
         return replies
 
     def dump(self, cmd: int | str, attrs: Attributes = None, *, flags: int = 0,
-             timeout: float | None = None) -> Replies[Any]:  # fmt: skip
+             timeout: float | None = None, validate: bool = False) -> Replies[Any]:  # fmt: skip
         """A dump: every object up to NLMSG_DONE, each decoded when first accessed."""
-        replies: Replies[Any] = self._run(self._request("dump", cmd, attrs, flags, timeout))
+        flow = self._request("dump", cmd, attrs, flags, timeout, validate)
+        replies: Replies[Any] = self._run(flow)
         return replies
 
     def decode(self, msg: Message) -> Any:
