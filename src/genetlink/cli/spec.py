@@ -164,15 +164,12 @@ def register(subparsers: Any) -> None:
                                   description=cmd_list.__doc__)  # fmt: skip
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(func=cmd_list)
-    show = commands.add_parser("show", help="operations, attribute sets and groups of a spec",
-                               description=cmd_show.__doc__)  # fmt: skip
-    show.add_argument("family", metavar="FAMILY", help="family name or spec file")
-    show.add_argument("--spec", metavar="PATH", help="the spec file to use")
-    show.add_argument("--json", action="store_true", help="print JSON")
-    show.set_defaults(func=cmd_show)
-    check = commands.add_parser("check", help="compare a spec with the running kernel's policy",
-                                description=cmd_check.__doc__)  # fmt: skip
-    check.add_argument("family", metavar="FAMILY", help="family name or spec file")
-    check.add_argument("--spec", metavar="PATH", help="the spec file to use")
-    check.add_argument("--json", action="store_true", help="print JSON")
-    check.set_defaults(func=cmd_check)
+    for name, func, text in (
+        ("show", cmd_show, "operations, attribute sets and groups of a spec"),
+        ("check", cmd_check, "compare a spec with the running kernel's policy"),
+    ):
+        command = commands.add_parser(name, help=text, description=func.__doc__)
+        command.add_argument("family", metavar="FAMILY", help="family name or spec file")
+        command.add_argument("--spec", metavar="PATH", help="the spec file to use")
+        command.add_argument("--json", action="store_true", help="print JSON")
+        command.set_defaults(func=func)

@@ -74,24 +74,14 @@ def policy_attrs(type_number: int, **limits: int) -> bytes:
     return b.bytes()
 
 
-def ack(
-    request: Message,
-    error: int = 0,
-    *,
-    capped: bool = True,
-    message: str | None = None,
-    bad_offset: int | None = None,
-    cookie: bytes | None = None,
-    policy: bytes | None = None,
-    missing_type: int | None = None,
-    missing_nest: int | None = None,
-) -> bytes:
+def ack(request: Message, error: int = 0, *, capped: bool = True, **ext_ack: Any) -> bytes:
     """NLMSG_ERROR for `request`: error 0 is an ACK, a negative errno an error.
 
     Laid out as the kernel's netlink_ack(): the error code, then the request's header only
     (NLM_F_CAPPED) or the whole request (`capped=False`, honoured only for errors: the kernel
-    caps every success), then the ext-ACK TLVs with NLM_F_ACK_TLVS when any are given.
-    A message on error 0 is an ext-ACK warning.
+    caps every success), then the ext-ACK TLVs with NLM_F_ACK_TLVS when any are given;
+    `ext_ack` takes the keywords of `ext_ack_attrs` (message, bad_offset, cookie, policy,
+    missing_type, missing_nest). A message on error 0 is an ext-ACK warning.
     """
     flags = 0
     if error and not capped:
@@ -100,10 +90,7 @@ def ack(
         echoed = request.data[request.start : request.payload_start]
         flags |= c.NLM_F_CAPPED
     payload = _S32.pack(error) + echoed + b"\0" * (-len(echoed) & 3)
-    tlvs = ext_ack_attrs(
-        message=message, bad_offset=bad_offset, cookie=cookie, policy=policy,
-        missing_type=missing_type, missing_nest=missing_nest,
-    )  # fmt: skip
+    tlvs = ext_ack_attrs(**ext_ack)
     if tlvs:
         flags |= c.NLM_F_ACK_TLVS
     return build_message(c.NLMSG_ERROR, flags, request.seq, request.port, payload + tlvs)
