@@ -45,15 +45,17 @@ class AsyncFamilyClient(FamilyClientBase[AsyncNetlinkSocket]):
         self.window = asyncio.Semaphore(max_in_flight)
 
     async def do(self, op: str | Operation, values: Mapping[str, Any] | None = None, *,
-                 flags: Flags = 0,
-                 timeout: float | None = None) -> Decoded | list[Decoded] | None:  # fmt: skip
+                 flags: Flags = 0, timeout: float | None = None,
+                 validate: bool = False) -> Decoded | list[Decoded] | None:  # fmt: skip
         """Send a request and wait for the ACK (see `FamilyClient.do`)."""
-        return await run_async(self._do(op, values, flags, timeout), self.sock, self.window)
+        flow = self._do(op, values, flags, timeout, validate)
+        return await run_async(flow, self.sock, self.window)
 
     async def dump(self, op: str | Operation, values: Mapping[str, Any] | None = None, *,
-                   flags: Flags = 0, timeout: float | None = None) -> list[Decoded]:  # fmt: skip
+                   flags: Flags = 0, timeout: float | None = None,
+                   validate: bool = False) -> list[Decoded]:  # fmt: skip
         """Dump: every reply up to NLMSG_DONE, each decoded lazily."""
-        flow = self._exchange("dump", op, values, flags, timeout)
+        flow = self._exchange("dump", op, values, flags, timeout, validate)
         return await run_async(flow, self.sock, self.window)
 
     async def notifications(self, timeout: float | None = None

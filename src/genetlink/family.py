@@ -32,9 +32,11 @@ from genetlink.genl.nlctrl import (
     STALE_ERRNOS,
     FamilyInfo,
     FamilyNotFound,
+    Policy,
     family_event,
     getfamily_flow,
 )
+from genetlink.genl.validate import validation_flow
 from genetlink.schema.codec import Decoded, FamilyCodec
 from genetlink.schema.model import Family, Operation
 from genetlink.schema.search import load_family
@@ -94,6 +96,7 @@ class FamilyClientBase(Generic[S]):
         self.timeout = timeout
         self._groups = dict(groups or {})
         self._joined: dict[str, int] = {}  # groups subscribed by name, to re-join after a reload
+        self._policy: Policy | None = None  # the kernel's, fetched for validate=True
         self._notify_ops = self._notification_ops()
 
     @property
@@ -147,16 +150,24 @@ class FamilyClientBase(Generic[S]):
         return exc
 
     def _exchange(self, mode: str, op: str | Operation, values: Mapping[str, Any] | None,
-                  flags: int | str | Iterable[str | int] | None,
-                  timeout: float | None) -> Flow[list[Decoded]]:  # fmt: skip
+                  flags: int | str | Iterable[str | int] | None, timeout: float | None,
+                  validate: bool = False) -> Flow[list[Decoded]]:  # fmt: skip
         """A request or dump: every reply decoded, or NetlinkError named by the spec.
 
         A Generic Netlink family that answers ENOENT/EOPNOTSUPP is looked up again: when it
         came back under another id (its module was reloaded), the request goes once more.
+        With `validate`, the request is first checked against the running kernel's policy.
         """
         operation = self.codec.operation(op)
         if timeout is None:
             timeout = self.timeout
+        if validate:
+            if not self.family.is_genetlink:
+                raise EncodeError(f"{self.name}: only Generic Netlink families report policies")
+            number, body = self.codec.encode(operation, values, mode)
+            self._policy = yield from validation_flow(self._policy, self.family.name, number,
+                                                      mode, body, self.codec, operation.name,
+                                                      timeout)  # fmt: skip
         for attempt in (1, 2):
             msg_type, payload = self._message(operation, values, mode)
             call = Call(mode == "dump", msg_type, payload, parse_flags(flags), operation.name,
@@ -179,6 +190,7 @@ class FamilyClientBase(Generic[S]):
             return False  # the kernel's real answer
         log.info("family %s moved from id %d to %d", self.name, self.family_id, info.id)
         self._update(info)
+        self._policy = None  # the new module may validate differently
         return True
 
     def _update(self, info: FamilyInfo) -> None:
@@ -197,9 +209,9 @@ class FamilyClientBase(Generic[S]):
             self._joined[name] = new
 
     def _do(self, op: str | Operation, values: Mapping[str, Any] | None,
-            flags: int | str | Iterable[str | int] | None,
-            timeout: float | None) -> Flow[Decoded | list[Decoded] | None]:  # fmt: skip
-        decoded = yield from self._exchange("do", op, values, flags, timeout)
+            flags: int | str | Iterable[str | int] | None, timeout: float | None,
+            validate: bool = False) -> Flow[Decoded | list[Decoded] | None]:  # fmt: skip
+        decoded = yield from self._exchange("do", op, values, flags, timeout, validate)
         if not decoded:
             return None
         return decoded[0] if len(decoded) == 1 else decoded
@@ -282,22 +294,23 @@ class FamilyClient(FamilyClientBase[NetlinkSocket]):
     """
 
     def do(self, op: str | Operation, values: Mapping[str, Any] | None = None, *,
-           flags: int | str | Iterable[str | int] | None = 0,
-           timeout: float | None = None) -> Decoded | list[Decoded] | None:  # fmt: skip
+           flags: int | str | Iterable[str | int] | None = 0, timeout: float | None = None,
+           validate: bool = False) -> Decoded | list[Decoded] | None:  # fmt: skip
         """Send a request and wait for the ACK.
 
         Returns the decoded reply, a list when the kernel sent several, None when it sent only
         the ACK. `flags` adds request flags: NLM_F_* numbers or names ("create|excl",
         ["create", "replace"], "echo"). Raises NetlinkError with `.operation` and, when the
-        kernel pointed at an attribute, `.attr_path`/`.missing_path` by name.
+        kernel pointed at an attribute, `.attr_path`/`.missing_path` by name. `validate` checks
+        the request against the running kernel's policy first (EncodeError, nothing sent).
         """
-        return run(self._do(op, values, flags, timeout), self.sock)
+        return run(self._do(op, values, flags, timeout, validate), self.sock)
 
     def dump(self, op: str | Operation, values: Mapping[str, Any] | None = None, *,
-             flags: int | str | Iterable[str | int] | None = 0,
-             timeout: float | None = None) -> list[Decoded]:  # fmt: skip
+             flags: int | str | Iterable[str | int] | None = 0, timeout: float | None = None,
+             validate: bool = False) -> list[Decoded]:  # fmt: skip
         """Dump: every reply up to NLMSG_DONE, each decoded lazily (`.to_dict()` for all)."""
-        return run(self._exchange("dump", op, values, flags, timeout), self.sock)
+        return run(self._exchange("dump", op, values, flags, timeout, validate), self.sock)
 
     def notifications(self, timeout: float | None = None) -> Iterator[Decoded | Overrun]:
         """Notifications of the joined groups as they arrive, decoded; `Overrun` items mean

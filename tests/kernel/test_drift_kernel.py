@@ -104,3 +104,19 @@ def test_genl_family_validate_option(netns: str, caplog: pytest.LogCaptureFixtur
         assert not [line for line in sent if f": type {family_id} " in line]
         good = AttrBuilder().put_u32(1, 1).bytes()
         assert netdev.do(1, good, validate=True) is not None
+
+
+def test_family_client_validate_option(netns: str) -> None:
+    """open_family(...).do(validate=True): our nlctrl spec sets no length on family-name, the
+    kernel's policy does (GENL_NAMSIZ - 1): refused before sending, named by the spec."""
+    from genetlink.family import open_family
+    from genetlink.wire.errors import NetlinkError
+
+    too_long = {"family-name": "x" * 40}
+    with open_family("nlctrl", netns=netns, env={}) as nlctrl:
+        with pytest.raises(EncodeError, match="family-name"):
+            nlctrl.do("getfamily", too_long, validate=True)
+        with pytest.raises(NetlinkError):  # without validation the kernel says no itself
+            nlctrl.do("getfamily", too_long)
+        reply = nlctrl.do("getfamily", {"family-name": "nlctrl"}, validate=True)
+        assert reply is not None and reply["family-id"] == c.GENL_ID_CTRL

@@ -42,9 +42,8 @@ from .nlctrl import (
     families_flow,
     family_event,
     get_policy,
-    getpolicy_flow,
 )
-from .validate import validate_request
+from .validate import validation_flow
 
 if TYPE_CHECKING:
     from ..schema.codec import FamilyCodec
@@ -196,7 +195,8 @@ class GenlFamilyBase(Generic[S]):
         if timeout is None:
             timeout = self.client.timeout
         if validate:
-            yield from self._validate(number, operation, mode, body, timeout)
+            self._policy = yield from validation_flow(self._policy, self.name, number, mode, body,
+                                                      self.codec, operation, timeout)  # fmt: skip
         info = yield from self._lookup()
         for attempt in (1, 2):
             payload = GENLMSGHDR.pack(number, info.version, 0) + body
@@ -211,16 +211,6 @@ class GenlFamilyBase(Generic[S]):
                 continue
             return self._replies(response, info)
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _validate(self, number: int, operation: str, mode: str, body: bytes,
-                  timeout: float | None) -> Flow[None]:  # fmt: skip
-        if self._policy is None:
-            self._policy = yield from getpolicy_flow(self.name, timeout=timeout)
-        op = self.codec.family.operations.get(operation) if self.codec is not None else None
-        validate_request(self._policy, number, mode, body,
-                         header_size=op.fixed_header_size if op is not None else 0,
-                         codec=self.codec, op_name=operation if op is not None else None,
-                         strict=op is None or "strict" not in op.dont_validate)  # fmt: skip
 
     def _recheck(self, info: FamilyInfo, err: NetlinkError) -> Flow[FamilyInfo | None]:
         """After ENOENT/EOPNOTSUPP: re-resolve the family; the new info if its id changed.

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from ..wire import constants as c
 from ..wire.attrs import iter_attrs
 from ..wire.errors import EncodeError
-from .nlctrl import AttrPolicy, Policy
+from .flow import Flow
+from .nlctrl import AttrPolicy, Policy, getpolicy_flow
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -167,6 +168,21 @@ def validate_request(policy: Policy, op_id: int, mode: str, body: bytes, *,
         namer = _namer(codec, set_name)
     walk = _Walk(policy, body, label, namer, strict)
     walk.attrs(attrs, None, (header_size + 3) & ~3, len(body), [])
+
+
+def validation_flow(policy: Policy | None, family: str, number: int, mode: str, body: bytes,
+                    codec: FamilyCodec | None, operation: str,
+                    timeout: float | None) -> Flow[Policy]:  # fmt: skip
+    """Check a request body against the kernel's policy (fetched first when `policy` is None,
+    through nlctrl); returns the policy for the caller to keep. EncodeError when it fails."""
+    if policy is None:
+        policy = yield from getpolicy_flow(family, timeout=timeout)
+    op = codec.family.operations.get(operation) if codec is not None else None
+    validate_request(policy, number, mode, body,
+                     header_size=op.fixed_header_size if op is not None else 0,
+                     codec=codec, op_name=operation if op is not None else None,
+                     strict=op is None or "strict" not in op.dont_validate)  # fmt: skip
+    return policy
 
 
 def _namer(codec: FamilyCodec, set_name: str | None) -> Any:
