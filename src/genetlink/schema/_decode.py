@@ -207,11 +207,6 @@ def _hinted_int(inner: Decoder, hint: str | None) -> Decoder:
 _BY_SIZE = {4: AF_INET, 16: AF_INET6}
 
 
-def decode_string(data: bytes, start: int, end: int) -> str:
-    """A string up to its NUL."""
-    return codecs.decode_string(data, start, end)
-
-
 def decode_binary(data: bytes, start: int, end: int) -> bytes:
     """Raw bytes."""
     return data[start:end]
@@ -380,7 +375,7 @@ class Tables:
                 decoder = _enum_decoder(decoder, self.family.enums[enum], as_flags)
             return decoder
         if type_name == "string":
-            return decode_string
+            return codecs.decode_string
         if struct_name is not None:
             return self.struct(struct_name)
         convert = _hinted_bytes(hint)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 
 from .constants import NLMSG_HDRLEN
 from .errors import DecodeError
@@ -78,11 +77,6 @@ def parse_messages(data: bytes) -> list[Message]:
         messages.append(Message(data, offset, end, msg_type, flags, seq, port))
         offset = (end + 3) & ~3
     return messages
-
-
-def iter_messages(data: bytes) -> Iterator[Message]:
-    """Iterate over the messages of one datagram (see `parse_messages`)."""
-    return iter(parse_messages(data))
 
 
 def build_message(msg_type: int, flags: int, seq: int, port: int, payload: bytes = b"") -> bytes:
