@@ -19,9 +19,9 @@ from typing import Any
 
 import common
 
+from genetlink.codec.family import FamilyCodec
 from genetlink.genl.nlctrl import get_family, list_families
-from genetlink.schema import load_spec
-from genetlink.schema.codec import FamilyCodec
+from genetlink.loader import load_spec
 from genetlink.socket import NetlinkSocket
 from genetlink.wire import constants as c
 from genetlink.wire.attrs import Attrs

@@ -16,7 +16,7 @@ import argparse
 import sys
 
 from genetlink.genl import FamilyNotFound, GenlClient
-from genetlink.schema.declare import declare_family
+from genetlink.loader.declare import declare_family
 from genetlink.wire.errors import GenetlinkError, Overrun
 
 # Names and numbers from kernel/genltest/genltest_uapi.h.

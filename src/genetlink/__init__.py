@@ -32,11 +32,11 @@ _EXPORTS = {
     "open_family": "genetlink.family",
     "FamilyClient": "genetlink.family",
     "Family": "genetlink.schema.model",
-    "load_spec": "genetlink.schema.loader",
-    "declare_family": "genetlink.schema.declare",
-    "FamilyCodec": "genetlink.schema.codec",
-    "Decoded": "genetlink.schema.codec",
-    "SpecError": "genetlink.schema.errors",
+    "load_spec": "genetlink.loader.spec",
+    "declare_family": "genetlink.loader.declare",
+    "FamilyCodec": "genetlink.codec.family",
+    "Decoded": "genetlink.codec.family",
+    "SpecError": "genetlink.loader.errors",
     "Message": "genetlink.wire.message",
     "Attrs": "genetlink.wire.attrs",
     "AttrBuilder": "genetlink.wire.attrs",
@@ -90,15 +90,15 @@ __all__ = [
 if TYPE_CHECKING:
     from genetlink.aio import AsyncNetlinkSocket
     from genetlink.aio_family import open_family_async
+    from genetlink.codec.family import Decoded, FamilyCodec
     from genetlink.family import FamilyClient, open_family
     from genetlink.genl.aio_client import AsyncGenlClient
     from genetlink.genl.cache import FamilyCache
     from genetlink.genl.client import GenlClient, GenlFamily
     from genetlink.genl.nlctrl import FamilyInfo, FamilyNotFound
-    from genetlink.schema.codec import Decoded, FamilyCodec
-    from genetlink.schema.declare import declare_family
-    from genetlink.schema.errors import SpecError
-    from genetlink.schema.loader import load_spec
+    from genetlink.loader.declare import declare_family
+    from genetlink.loader.errors import SpecError
+    from genetlink.loader.spec import load_spec
     from genetlink.schema.model import Family
     from genetlink.socket import NetlinkSocket, Response
     from genetlink.wire.attrs import AttrBuilder, Attrs

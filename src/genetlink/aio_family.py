@@ -19,10 +19,10 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 from genetlink.aio import AsyncNetlinkSocket
+from genetlink.codec.family import Decoded
 from genetlink.family import DEFAULT_TIMEOUT, FamilyClientBase, connect_flow, load_model
 from genetlink.genl.aio_client import DEFAULT_IN_FLIGHT
 from genetlink.genl.flow import run_async
-from genetlink.schema.codec import Decoded
 from genetlink.schema.model import Family, Operation
 from genetlink.wire.errors import Overrun
 

@@ -6,7 +6,7 @@
     with open_family("rt-link", netns="blue") as rtnl:
         rtnl.do("newlink", {...}, flags="create|excl")
 
-The spec is found through `genetlink.schema.search` (a name on the spec search path, or a
+The spec is found through `genetlink.loader.search` (a name on the spec search path, or a
 path). Generic Netlink families are resolved by name with CTRL_CMD_GETFAMILY on the same
 socket through `genetlink.genl.nlctrl` (multicast group ids come from that answer);
 netlink-raw families (rtnetlink...) speak straight to the spec's `protonum` and use the
@@ -25,6 +25,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
+from genetlink.codec.family import Decoded, FamilyCodec
 from genetlink.genl.client import Subscriber
 from genetlink.genl.flow import Call, Flow, run
 from genetlink.genl.nlctrl import (
@@ -37,9 +38,8 @@ from genetlink.genl.nlctrl import (
     getfamily_flow,
 )
 from genetlink.genl.validate import validation_flow
-from genetlink.schema.codec import Decoded, FamilyCodec
+from genetlink.loader.search import load_family
 from genetlink.schema.model import Family, Operation
-from genetlink.schema.search import load_family
 from genetlink.socket import NetlinkSocket
 from genetlink.wire import constants as c
 from genetlink.wire.errors import EncodeError, GenetlinkError, NetlinkError, Overrun

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from genetlink.cli import spec as spec_cli
+from genetlink.codec.family import FamilyCodec
 from genetlink.genl.client import GenlClient
 from genetlink.genl.drift import check_family
 from genetlink.genl.validate import PolicyValidator
-from genetlink.schema.codec import FamilyCodec
-from genetlink.schema.loader import load_spec
+from genetlink.loader.spec import load_spec
 from genetlink.socket import NetlinkSocket
 from genetlink.wire import constants as c
 from genetlink.wire.attrs import AttrBuilder

@@ -13,7 +13,7 @@ from test_genl_families import ETHTOOL
 from test_genl_netdev import NETDEV
 
 from genetlink.genl import GenlClient
-from genetlink.schema.declare import declare_family
+from genetlink.loader.declare import declare_family
 from genetlink.wire.attrs import AttrBuilder
 from genetlink.wire.errors import NetlinkError, NetlinkPermissionError
 
@@ -75,8 +75,8 @@ def test_permission_error_names_the_operation():
         """
         import os
         from genetlink.genl import GenlClient
-        from genetlink.schema.codec import FamilyCodec
-        from genetlink.schema.declare import declare_family
+        from genetlink.codec.family import FamilyCodec
+        from genetlink.loader.declare import declare_family
         from genetlink.wire.errors import NetlinkPermissionError
         NETDEV = FamilyCodec(declare_family(
             "netdev", attributes={"ifindex": (1, "u32"), "fd": (2, "u32")},

@@ -10,7 +10,7 @@ import pytest
 from conftest import ip
 
 from genetlink.genl import FamilyNotFound, GenlClient
-from genetlink.schema.declare import declare_family
+from genetlink.loader.declare import declare_family
 
 pytestmark = pytest.mark.root
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import ip
 
 from genetlink.genl import GenlClient
-from genetlink.schema.declare import declare_family
+from genetlink.loader.declare import declare_family
 from genetlink.wire.errors import Overrun
 
 pytestmark = pytest.mark.root

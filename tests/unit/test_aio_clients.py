@@ -20,7 +20,7 @@ from genetlink.aio_family import AsyncFamilyClient, open_family_async
 from genetlink.family import open_family
 from genetlink.genl import FamilyNotFound, GenlClient
 from genetlink.genl.aio_client import AsyncGenlClient, AsyncGenlFamily
-from genetlink.schema.declare import declare_family
+from genetlink.loader.declare import declare_family
 from genetlink.testing import FakeKernel, FakeTransport, replies
 from genetlink.wire import constants as c
 from genetlink.wire.attrs import AttrBuilder, Attrs, iter_attrs

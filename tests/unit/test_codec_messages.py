@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genetlink.schema import load_spec
-from genetlink.schema.codec import FamilyCodec
+from genetlink.codec.family import FamilyCodec
+from genetlink.loader import load_spec
 from genetlink.wire.errors import DecodeError, EncodeError
 from genetlink.wire.message import build_message, parse_messages
 
@@ -162,7 +162,7 @@ def test_truncated_valid_messages_raise_decode_error_only(tail: bytes) -> None:
 
 
 def test_name_path_shows_index_levels() -> None:
-    from genetlink.schema import load_family
+    from genetlink.loader import load_family
 
     nlctrl = FamilyCodec(load_family("nlctrl"))  # the package's own spec
     assert nlctrl.name_path("ctrl-attrs", [6, 2, 1]) == ".ops[2].id"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from genetlink.schema import load_spec
-from genetlink.schema.codec import FamilyCodec
+from genetlink.codec.family import FamilyCodec
+from genetlink.loader import load_spec
 from genetlink.wire.message import Message, build_message
 
 

@@ -14,11 +14,12 @@ from typing import Any
 
 import pytest
 
-from genetlink.schema import Family, load_spec
-from genetlink.schema.codec import FamilyCodec
+from genetlink.codec.family import FamilyCodec
+from genetlink.codec.render import jsonable
+from genetlink.loader import load_spec
+from genetlink.schema import Family
 from genetlink.schema.definitions import Struct
 from genetlink.schema.model import Attribute
-from genetlink.schema.render import jsonable
 from genetlink.schema.types import SCALAR_SIZES
 from genetlink.wire import codecs
 

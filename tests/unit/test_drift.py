@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from genetlink.genl.drift import compare
 from genetlink.genl.nlctrl import AttrPolicy, FamilyInfo, OpInfo, OpPolicy, Policy
-from genetlink.schema.declare import declare_family
+from genetlink.loader.declare import declare_family
 from genetlink.wire import constants as c
 
 DO = c.GENL_CMD_CAP_DO | c.GENL_CMD_CAP_HASPOL

@@ -14,8 +14,9 @@ from types import ModuleType
 
 import pytest
 
-from genetlink.schema import Family, find_spec, load_spec
-from genetlink.schema.search import package_spec_dir
+from genetlink.loader import find_spec, load_spec
+from genetlink.loader.search import package_spec_dir
+from genetlink.schema import Family
 
 REPO = Path(__file__).resolve().parents[2]
 HEADER = REPO / "kernel" / "genltest" / "genltest_uapi.h"

@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from genetlink.schema import SpecError, build_family, load_spec, load_spec_text
+from genetlink.loader import SpecError, build_family, load_spec, load_spec_text
 from genetlink.wire.errors import GenetlinkError
 
 BASE: dict[str, Any] = {

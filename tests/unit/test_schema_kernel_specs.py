@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from genetlink.schema import Family, load_spec
+from genetlink.loader import load_spec
+from genetlink.schema import Family
 from genetlink.schema.definitions import EnumDefinition, Struct
 from genetlink.schema.types import ATTRIBUTE_TYPES, SCALAR_SIZES
 
@@ -253,6 +254,6 @@ def test_netlink_raw_protonum() -> None:
 
 
 def test_import_does_not_load_yaml() -> None:
-    code = "import genetlink.schema, sys; print('yaml' in sys.modules)"
+    code = "import genetlink.loader, genetlink.codec, sys; print('yaml' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from genetlink.schema import SpecError, find_spec, list_specs, load_family
-from genetlink.schema.search import ENV_VAR, search_dirs
+from genetlink.loader import SpecError, find_spec, list_specs, load_family
+from genetlink.loader.search import ENV_VAR, search_dirs
 
 SPEC_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "kernel-specs" / "specs"
 
@@ -93,7 +93,7 @@ def test_load_time_rt_link() -> None:
 
     if not hasattr(yaml, "CSafeLoader"):
         pytest.skip("PyYAML built without libyaml")
-    from genetlink.schema import load_spec
+    from genetlink.loader import load_spec
 
     path = SPEC_DIR / "rt-link.yaml"
     best = min(_timed(lambda: load_spec(path)) for _ in range(3))

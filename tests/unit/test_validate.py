@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from genetlink.codec.family import FamilyCodec
 from genetlink.genl.nlctrl import AttrPolicy, OpPolicy, Policy
 from genetlink.genl.validate import PolicyValidator, validate_request
-from genetlink.schema.codec import FamilyCodec
-from genetlink.schema.declare import declare_family
+from genetlink.loader.declare import declare_family
 from genetlink.wire.attrs import AttrBuilder
 from genetlink.wire.errors import EncodeError
 

@@ -15,8 +15,8 @@ from vmnl import s, u
 
 from genetlink.family import FamilyClient, open_family
 from genetlink.genl import GenlClient, GenlFamily
+from genetlink.loader.declare import declare_family
 from genetlink.schema import Family
-from genetlink.schema.declare import declare_family
 
 SYSFS = Path("/sys/kernel/genltest")
 NAME = s("GENLTEST_FAMILY_NAME")

@@ -12,7 +12,7 @@ import sys
 from typing import Any, TextIO
 
 from genetlink.cli.ops import UsageError, guarded, open_client, plain, write_text
-from genetlink.schema.codec import Decoded
+from genetlink.codec.family import Decoded
 from genetlink.wire.errors import Overrun
 
 

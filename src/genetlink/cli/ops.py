@@ -15,9 +15,9 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
+from genetlink.codec.family import Decoded
+from genetlink.codec.render import jsonable
 from genetlink.family import FamilyClient, open_family
-from genetlink.schema.codec import Decoded
-from genetlink.schema.render import jsonable
 from genetlink.wire.errors import GenetlinkError
 
 Handler = Callable[[argparse.Namespace], int]

@@ -14,8 +14,8 @@ import sys
 from typing import Any, TextIO
 
 from genetlink.cli.ops import guarded, write_text
+from genetlink.loader.search import list_specs, load_family
 from genetlink.schema.model import Attribute, Family, Operation, OperationMode
-from genetlink.schema.search import list_specs, load_family
 
 
 def _mode(mode: OperationMode | None) -> dict[str, Any] | None:

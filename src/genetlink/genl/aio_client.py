@@ -30,7 +30,7 @@ from .message import Replies
 from .nlctrl import FamilyInfo, Policy, families_flow, getpolicy_flow
 
 if TYPE_CHECKING:
-    from ..schema.codec import FamilyCodec
+    from ..codec.family import FamilyCodec
     from ..schema.model import Family
 
 #: Requests in flight per client by default. Measured here: 225 netdev dev-get requests sent

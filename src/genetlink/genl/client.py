@@ -46,7 +46,7 @@ from .nlctrl import (
 from .validate import validation_flow
 
 if TYPE_CHECKING:
-    from ..schema.codec import FamilyCodec
+    from ..codec.family import FamilyCodec
     from ..schema.model import Family
 
 log = logging.getLogger("genetlink.genl")
@@ -117,7 +117,7 @@ class GenlClientBase(Generic[S]):
         """A FamilyCodec from a codec or a schema Family (built only when a model is given)."""
         if codec is None or hasattr(codec, "decode_genl"):
             return codec  # type: ignore[return-value]
-        from ..schema.codec import FamilyCodec
+        from ..codec.family import FamilyCodec
 
         return FamilyCodec(codec)
 

@@ -26,7 +26,7 @@ from .nlctrl import AttrPolicy, Policy, getpolicy_flow
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from ..schema.codec import FamilyCodec
+    from ..codec.family import FamilyCodec
     from .client import GenlClient
 
 _SIZES = {"u8": 1, "u16": 2, "u32": 4, "u64": 8, "s8": 1, "s16": 2, "s32": 4, "s64": 8}

@@ -1,11 +1,10 @@
-"""The family model and the loader of the kernel's YAML netlink specs.
+"""The family model: attribute sets, operations, multicast groups, enums, flags and structs.
 
-Importing this package does not import YAML; that happens when a spec is loaded.
+One model serves the runtime codec (`genetlink.codec`), validation, the CLI and, later, typed
+stubs. It is built by `genetlink.loader` from a YAML spec or a Python declaration.
 """
 
 from genetlink.schema.definitions import Const, Definition, EnumDefinition, Struct, StructMember
-from genetlink.schema.errors import SpecError
-from genetlink.schema.loader import build_family, load_spec, load_spec_text
 from genetlink.schema.model import (
     Attribute,
     AttributeSet,
@@ -18,7 +17,6 @@ from genetlink.schema.model import (
     SubMessage,
     SubMessageFormat,
 )
-from genetlink.schema.search import SpecInfo, find_spec, list_specs, load_family
 
 __all__ = [
     "Attribute",
@@ -32,16 +30,8 @@ __all__ = [
     "MessageSpec",
     "Operation",
     "OperationMode",
-    "SpecError",
-    "SpecInfo",
     "Struct",
     "StructMember",
     "SubMessage",
     "SubMessageFormat",
-    "build_family",
-    "find_spec",
-    "list_specs",
-    "load_family",
-    "load_spec",
-    "load_spec_text",
 ]

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
-from genetlink.schema.errors import SpecError
+from genetlink.loader.errors import SpecError
 from genetlink.schema.model import Family
 
 ENV_VAR = "GENETLINK_SPEC_PATH"
@@ -93,7 +93,7 @@ def load_family(
     system_dirs: Sequence[str] = SYSTEM_DIRS,
 ) -> Family:
     """Find the spec of ``name`` (see find_spec) and load it."""
-    from genetlink.schema.loader import load_spec
+    from genetlink.loader.spec import load_spec
 
     return load_spec(find_spec(name, path=path, env=env, system_dirs=system_dirs))
 

@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from genetlink.schema._read import Node, log
+from genetlink.loader.read import Node, log
 from genetlink.schema.definitions import Definition, Struct
 from genetlink.schema.model import AttributeSet, McastGroup, MessageSpec, Operation, OperationMode
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from genetlink.schema._read import Node, log, resolve_number
+from genetlink.loader.read import Node, log, resolve_number
 from genetlink.schema.definitions import Definition, EnumDefinition, Struct
 from genetlink.schema.model import (
     NO_CHECKS,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from genetlink.schema._decode import Tables
-from genetlink.schema._encode import Encoder, lookup, spec_name
+from genetlink.codec.decode import Tables
+from genetlink.codec.encode import Encoder, lookup, spec_name
 from genetlink.schema.model import Family, Operation
 from genetlink.wire.attrs import AttrBuilder, Attrs, attr_path
 from genetlink.wire.constants import GENL_HDRLEN

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from genetlink.schema.loader import build_family
+from genetlink.loader.spec import build_family
 from genetlink.schema.model import Family
 
 #: An attribute: (number, type), or (number, type, {more spec keys}), or a full spec dict.

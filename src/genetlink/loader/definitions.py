@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from genetlink.schema._read import Node, log, resolve_number
+from genetlink.loader.read import Node, log, resolve_number
 from genetlink.schema.definitions import Const, Definition, EnumDefinition, Struct, StructMember
 from genetlink.schema.types import BYTE_ORDERS, MEMBER_TYPES, SCALAR_SIZES
 

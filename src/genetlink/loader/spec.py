@@ -12,13 +12,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from genetlink.schema._attributes import build_attribute_sets, build_sub_messages
-from genetlink.schema._definitions import build_definitions, const_values
-from genetlink.schema._operations import build_mcast_groups, build_operations, index_operations
-from genetlink.schema._read import Node
-from genetlink.schema._references import check_references
+from genetlink.loader.attributes import build_attribute_sets, build_sub_messages
+from genetlink.loader.definitions import build_definitions, const_values
+from genetlink.loader.errors import SpecError
+from genetlink.loader.operations import build_mcast_groups, build_operations, index_operations
+from genetlink.loader.read import Node
+from genetlink.loader.references import check_references
 from genetlink.schema.definitions import Const, EnumDefinition, Struct
-from genetlink.schema.errors import SpecError
 from genetlink.schema.model import Family
 from genetlink.schema.types import NETLINK_GENERIC, PROTOCOLS
 

@@ -6,10 +6,10 @@ import logging
 import re
 from collections.abc import Mapping
 
-from genetlink.schema.errors import SpecError
+from genetlink.loader.errors import SpecError
 from genetlink.schema.types import LIMITS
 
-log = logging.getLogger("genetlink.schema")
+log = logging.getLogger("genetlink.loader")
 
 _MINUS_ONE = re.compile(r"^\s*([0-9A-Za-z_-]+)\s*-\s*1\s*$")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from genetlink.schema._read import Node
+from genetlink.loader.read import Node
 from genetlink.schema.definitions import Definition, EnumDefinition, Struct
 from genetlink.schema.model import Attribute, AttributeSet, SubMessage
 
