@@ -131,8 +131,7 @@ def _flags_decoder(bits: list[tuple[str, int]]) -> Callable[[int], list[str | in
 
 def _struct_layout(st: Struct) -> tuple[str, list[str], list[int]] | None:
     """A single struct format for `st`, or None when a member needs its own byte order."""
-    codes = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q",
-             "s8": "b", "s16": "h", "s32": "i", "s64": "q"}  # fmt: skip
+    codes = codecs.INT_FORMATS
     fmt, names, positions = "=", [], []
     for index, m in enumerate(st.members):
         if m.type == "pad":
@@ -151,7 +150,7 @@ def _struct_layout(st: Struct) -> tuple[str, list[str], list[int]] | None:
 
 def _packed_array(type_name: str, byte_order: str | None) -> Decoder:
     """`binary` with a scalar `sub-type`: a packed C array of that scalar (tc, af-spec conf)."""
-    typecode = _ARRAY_CODES[type_name]
+    typecode = codecs.INT_FORMATS[type_name]
     size = SCALAR_SIZES[type_name]
     foreign = "big-endian" if sys.byteorder == "little" else "little-endian"
     swap = byte_order == foreign
@@ -163,10 +162,6 @@ def _packed_array(type_name: str, byte_order: str | None) -> Decoder:
         return values.tolist()
 
     return decode
-
-
-_ARRAY_CODES = {"u8": "B", "s8": "b", "u16": "H", "s16": "h",
-                "u32": "I", "s32": "i", "u64": "Q", "s64": "q"}  # fmt: skip
 
 
 def _enum_decoder(inner: Decoder, enum: EnumDefinition, as_flags: bool) -> Decoder:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..schema.model import Attribute, AttributeSet, Family, Operation
-from ..schema.types import LIMITS
+from ..wire.codecs import RANGES, SIZES
 from .nlctrl import AttrPolicy, FamilyInfo, Policy, get_family, get_policy
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("genetlink.genl")
 
-_FIXED_INTS = ("u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64")
+_FIXED_INTS = tuple(SIZES)
 
 #: Spec type -> the kernel policy types that implement it.
 TYPE_MAP: dict[str, frozenset[str]] = {
@@ -55,12 +55,7 @@ TYPE_MAP: dict[str, frozenset[str]] = {
 }
 
 #: Integer policy types and their full range (what the kernel reports for an unchecked one).
-INT_RANGES: dict[str, tuple[int, int]] = {
-    **{t: (LIMITS[f"{t}-min"], LIMITS[f"{t}-max"])
-       for t in _FIXED_INTS},
-    "uint": (LIMITS["u64-min"], LIMITS["u64-max"]),
-    "sint": (LIMITS["s64-min"], LIMITS["s64-max"]),
-}  # fmt: skip
+INT_RANGES: dict[str, tuple[int, int]] = {t: RANGES[t] for t in (*_FIXED_INTS, "uint", "sint")}
 
 _LENGTH_TYPES = frozenset({"string", "nul-string", "binary"})
 

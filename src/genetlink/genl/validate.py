@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..wire import constants as c
 from ..wire.attrs import iter_attrs
+from ..wire.codecs import INT_FORMATS, SIZES
 from ..wire.errors import EncodeError
 from .flow import Flow
 from .nlctrl import AttrPolicy, Policy, getpolicy_flow
@@ -29,9 +30,6 @@ if TYPE_CHECKING:
     from ..codec.family import FamilyCodec
     from .client import GenlClient
 
-_SIZES = {"u8": 1, "u16": 2, "u32": 4, "u64": 8, "s8": 1, "s16": 2, "s32": 4, "s64": 8}
-_FORMATS = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q",
-            "s8": "b", "s16": "h", "s32": "i", "s64": "q"}  # fmt: skip
 _VARIABLE = {"uint": False, "sint": True}  # NLA_UINT/NLA_SINT: 4 or 8 bytes; value: signed
 
 
@@ -73,7 +71,7 @@ class _Walk:
         if kind == "flag":
             if length:
                 raise self.fail(numbers, f"a flag carries no payload, got {length} bytes")
-        elif kind in _SIZES or kind in _VARIABLE:
+        elif kind in SIZES or kind in _VARIABLE:
             self.integer(kernel, raw_type, s, e, numbers)
         elif kind in ("string", "nul-string"):
             self.string(kernel, s, e, numbers)
@@ -98,9 +96,9 @@ class _Walk:
                 raise self.fail(numbers, f"{kind} needs 4 or 8 bytes, got {length}")
             fmt = ("i" if length == 4 else "q") if _VARIABLE[kind] else "I" if length == 4 else "Q"
         else:
-            if length != _SIZES[kind]:
-                raise self.fail(numbers, f"{kind} needs {_SIZES[kind]} bytes, got {length}")
-            fmt = _FORMATS[kind]
+            if length != SIZES[kind]:
+                raise self.fail(numbers, f"{kind} needs {SIZES[kind]} bytes, got {length}")
+            fmt = INT_FORMATS[kind]
         order = ">" if raw_type & c.NLA_F_NET_BYTEORDER else "="
         value: int = struct.unpack_from(order + fmt, self.body, s)[0]
         if kernel.min_value is not None and value < kernel.min_value:

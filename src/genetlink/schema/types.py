@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-# Fixed-width integer types and their sizes in bytes.
-SCALAR_SIZES: dict[str, int] = {
-    "u8": 1, "u16": 2, "u32": 4, "u64": 8,
-    "s8": 1, "s16": 2, "s32": 4, "s64": 8,
-}  # fmt: skip
+from genetlink.wire.codecs import RANGES, SIZES
+
+#: Fixed-width integer types and their sizes in bytes (the wire layer's table).
+SCALAR_SIZES: dict[str, int] = SIZES
 
 #: Variable-width integers (NLA_UINT / NLA_SINT): 4 or 8 bytes on the wire.
 VARIABLE_INTEGERS = frozenset({"uint", "sint"})
@@ -34,15 +33,9 @@ PROTOCOLS = frozenset({"genetlink", "genetlink-c", "genetlink-legacy", "netlink-
 NETLINK_GENERIC = 16
 
 
-def _limits() -> dict[str, int]:
-    out: dict[str, int] = {}
-    for bits in (8, 16, 32, 64):
-        out[f"u{bits}-min"] = 0
-        out[f"u{bits}-max"] = (1 << bits) - 1
-        out[f"s{bits}-min"] = -(1 << (bits - 1))
-        out[f"s{bits}-max"] = (1 << (bits - 1)) - 1
-    return out
-
-
 #: Named limits usable in ``checks`` (``u32-max``, ``s16-min`` ...).
-LIMITS: dict[str, int] = _limits()
+LIMITS: dict[str, int] = {
+    f"{name}-{end}": value
+    for name in SIZES
+    for end, value in zip(("min", "max"), RANGES[name], strict=True)
+}

@@ -7,30 +7,35 @@ from typing import NamedTuple
 
 from .errors import DecodeError, EncodeError
 
-#: Fixed-width integers by the spec's type names; "be"/"le" prefixes force a byte order.
-SCALARS: dict[str, struct.Struct] = {}
-for _name, _fmt in (
-    ("u8", "B"), ("u16", "H"), ("u32", "I"), ("u64", "Q"),
-    ("s8", "b"), ("s16", "h"), ("s32", "i"), ("s64", "q"),
-):  # fmt: skip
-    SCALARS[_name] = struct.Struct("=" + _fmt)
-    SCALARS["be" + _name[1:] if _name[0] == "u" else "bes" + _name[1:]] = struct.Struct(">" + _fmt)
-    SCALARS["le" + _name[1:] if _name[0] == "u" else "les" + _name[1:]] = struct.Struct("<" + _fmt)
-del _name, _fmt
+#: The fixed-width integer types by the spec's names: their `struct` format letter. Every
+#: size, range and format elsewhere in the package derives from this one table.
+INT_FORMATS: dict[str, str] = {
+    "u8": "B", "u16": "H", "u32": "I", "u64": "Q",
+    "s8": "b", "s16": "h", "s32": "i", "s64": "q",
+}  # fmt: skip
 
-#: Inclusive value ranges of the fixed-width types, for validating before encoding.
-RANGES: dict[str, tuple[int, int]] = {
-    "u8": (0, 0xFF),
-    "u16": (0, 0xFFFF),
-    "u32": (0, 0xFFFF_FFFF),
-    "u64": (0, 0xFFFF_FFFF_FFFF_FFFF),
-    "s8": (-0x80, 0x7F),
-    "s16": (-0x8000, 0x7FFF),
-    "s32": (-0x8000_0000, 0x7FFF_FFFF),
-    "s64": (-0x8000_0000_0000_0000, 0x7FFF_FFFF_FFFF_FFFF),
-    "uint": (0, 0xFFFF_FFFF_FFFF_FFFF),
-    "sint": (-0x8000_0000_0000_0000, 0x7FFF_FFFF_FFFF_FFFF),
-}
+#: Fixed-width integers (host order); "be"/"le" prefixes force a byte order ("be32", "les16").
+SCALARS: dict[str, struct.Struct] = {}
+for _name, _fmt in INT_FORMATS.items():
+    _rest = _name[1:] if _name[0] == "u" else _name
+    SCALARS[_name] = struct.Struct("=" + _fmt)
+    SCALARS["be" + _rest] = struct.Struct(">" + _fmt)
+    SCALARS["le" + _rest] = struct.Struct("<" + _fmt)
+del _name, _fmt, _rest
+
+#: Sizes in bytes of the fixed-width integer types.
+SIZES: dict[str, int] = {name: SCALARS[name].size for name in INT_FORMATS}
+
+
+def _range(name: str) -> tuple[int, int]:
+    bits = SIZES[name] * 8
+    return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if name[0] == "s" else (0, (1 << bits) - 1)
+
+
+#: Inclusive value ranges of the integer types (NLA_UINT/NLA_SINT: those of 64 bits).
+RANGES: dict[str, tuple[int, int]] = {name: _range(name) for name in INT_FORMATS}
+RANGES["uint"] = RANGES["u64"]
+RANGES["sint"] = RANGES["s64"]
 
 _U32 = SCALARS["u32"]
 _U64 = SCALARS["u64"]
@@ -39,12 +44,19 @@ _S64 = SCALARS["s64"]
 _BITFIELD32 = struct.Struct("=II")
 
 
+def base_type(type_name: str) -> str:
+    """The host-order name of a fixed-width type ("be16" -> "u16", "les32" -> "s32")."""
+    if type_name[:2] in ("be", "le"):
+        rest = type_name[2:]
+        return rest if rest[:1] == "s" else "u" + rest
+    return type_name
+
+
 def scalar(type_name: str, byte_order: str | None = None) -> struct.Struct:
     """The Struct for a fixed-width type, honouring a spec's `byte-order`."""
-    if byte_order == "big-endian":
-        type_name = ("be" + type_name[1:]) if type_name[0] == "u" else ("bes" + type_name[1:])
-    elif byte_order == "little-endian":
-        type_name = ("le" + type_name[1:]) if type_name[0] == "u" else ("les" + type_name[1:])
+    if byte_order in ("big-endian", "little-endian"):
+        rest = type_name[1:] if type_name[0] == "u" else type_name
+        type_name = ("be" if byte_order == "big-endian" else "le") + rest
     try:
         return SCALARS[type_name]
     except KeyError:
@@ -55,7 +67,7 @@ def check_range(type_name: str, value: int) -> int:
     """Raise EncodeError unless `value` is an int that fits `type_name`."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise EncodeError(f"{type_name} needs an integer, got {type(value).__name__} {value!r}")
-    low, high = RANGES[type_name.removeprefix("be").removeprefix("le") or type_name]
+    low, high = RANGES[base_type(type_name)]
     if not low <= value <= high:
         raise EncodeError(f"{value} out of range for {type_name} ({low}..{high})")
     return value
