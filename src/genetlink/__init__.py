@@ -1,6 +1,6 @@
 """genetlink: Netlink and Generic Netlink for Python.
 
-    from genetlink import NetlinkSocket, GenlClient, open_family
+    from genetlink import GenlClient, NetlinkSocket, open_family
 
     with open_family("netdev") as netdev:           # any family with a YAML spec
         for dev in netdev.dump("dev-get"):
@@ -20,23 +20,29 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS = {
     "NetlinkSocket": "genetlink.socket",
-    "Response": "genetlink.socket",
+    "Response": "genetlink.core.exchange",
     "AsyncNetlinkSocket": "genetlink.aio",
-    "AsyncGenlClient": "genetlink.genl.aio_client",
-    "open_family_async": "genetlink.aio_family",
-    "GenlClient": "genetlink.genl.client",
-    "GenlFamily": "genetlink.genl.client",
-    "FamilyCache": "genetlink.genl.cache",
+    "FamilyHandle": "genetlink.client.sync",
+    "GenlClient": "genetlink.client.sync",
+    "open_family": "genetlink.client.sync",
+    "AsyncFamilyHandle": "genetlink.client.aio",
+    "AsyncGenlClient": "genetlink.client.aio",
+    "open_family_async": "genetlink.client.aio",
+    "Replies": "genetlink.client.core",
+    "CallOptions": "genetlink.client.core",
     "FamilyInfo": "genetlink.genl.nlctrl",
     "FamilyNotFound": "genetlink.genl.nlctrl",
-    "open_family": "genetlink.family",
-    "FamilyClient": "genetlink.family",
+    "GroupNotFound": "genetlink.genl.nlctrl",
+    "Policy": "genetlink.genl.nlctrl",
+    "GenlMessage": "genetlink.genl.message",
+    "DriftReport": "genetlink.genl.drift",
     "Family": "genetlink.schema.model",
     "load_spec": "genetlink.loader.spec",
+    "load_family": "genetlink.loader.search",
     "declare_family": "genetlink.loader.declare",
+    "SpecError": "genetlink.loader.errors",
     "FamilyCodec": "genetlink.codec.family",
     "Decoded": "genetlink.codec.family",
-    "SpecError": "genetlink.loader.errors",
     "Message": "genetlink.wire.message",
     "Attrs": "genetlink.wire.attrs",
     "AttrBuilder": "genetlink.wire.attrs",
@@ -45,6 +51,7 @@ _EXPORTS = {
     "NetlinkPermissionError": "genetlink.wire.errors",
     "NetlinkNotFoundError": "genetlink.wire.errors",
     "NetlinkExistsError": "genetlink.wire.errors",
+    "NetlinkWarning": "genetlink.wire.errors",
     "DecodeError": "genetlink.wire.errors",
     "EncodeError": "genetlink.wire.errors",
     "DumpInterrupted": "genetlink.wire.errors",
@@ -53,35 +60,42 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "AsyncFamilyHandle",
     "AsyncGenlClient",
     "AsyncNetlinkSocket",
     "AttrBuilder",
     "Attrs",
+    "CallOptions",
     "DecodeError",
     "Decoded",
+    "DriftReport",
     "DumpInterrupted",
     "EncodeError",
     "Family",
-    "FamilyCache",
-    "FamilyClient",
     "FamilyCodec",
+    "FamilyHandle",
     "FamilyInfo",
     "FamilyNotFound",
     "GenetlinkError",
     "GenlClient",
-    "GenlFamily",
+    "GenlMessage",
+    "GroupNotFound",
     "Message",
     "NetlinkError",
     "NetlinkExistsError",
     "NetlinkNotFoundError",
     "NetlinkPermissionError",
     "NetlinkSocket",
+    "NetlinkWarning",
     "Overrun",
+    "Policy",
+    "Replies",
     "Response",
     "SpecError",
     "Truncated",
     "__version__",
     "declare_family",
+    "load_family",
     "load_spec",
     "open_family",
     "open_family_async",
@@ -89,18 +103,20 @@ __all__ = [
 
 if TYPE_CHECKING:
     from genetlink.aio import AsyncNetlinkSocket
-    from genetlink.aio_family import open_family_async
+    from genetlink.client.aio import AsyncFamilyHandle, AsyncGenlClient, open_family_async
+    from genetlink.client.core import CallOptions, Replies
+    from genetlink.client.sync import FamilyHandle, GenlClient, open_family
     from genetlink.codec.family import Decoded, FamilyCodec
-    from genetlink.family import FamilyClient, open_family
-    from genetlink.genl.aio_client import AsyncGenlClient
-    from genetlink.genl.cache import FamilyCache
-    from genetlink.genl.client import GenlClient, GenlFamily
-    from genetlink.genl.nlctrl import FamilyInfo, FamilyNotFound
+    from genetlink.core.exchange import Response
+    from genetlink.genl.drift import DriftReport
+    from genetlink.genl.message import GenlMessage
+    from genetlink.genl.nlctrl import FamilyInfo, FamilyNotFound, GroupNotFound, Policy
     from genetlink.loader.declare import declare_family
     from genetlink.loader.errors import SpecError
+    from genetlink.loader.search import load_family
     from genetlink.loader.spec import load_spec
     from genetlink.schema.model import Family
-    from genetlink.socket import NetlinkSocket, Response
+    from genetlink.socket import NetlinkSocket
     from genetlink.wire.attrs import AttrBuilder, Attrs
     from genetlink.wire.errors import (
         DecodeError,
@@ -111,6 +127,7 @@ if TYPE_CHECKING:
         NetlinkExistsError,
         NetlinkNotFoundError,
         NetlinkPermissionError,
+        NetlinkWarning,
         Overrun,
         Truncated,
     )

@@ -1,8 +1,10 @@
-"""The blocking front: the one module that makes Netlink system calls.
+"""The blocking front: the one module that makes Netlink system calls (with `genetlink.aio`).
 
 `NetlinkSocket` opens an AF_NETLINK socket on any protocol, applies the safe defaults of the
 kernel's netlink introduction (ACK requests, extended ACK, capped ACK, strict checking on
-rtnetlink), and drives the shared protocol engine (`genetlink.core`).
+rtnetlink), and drives exchanges (`genetlink.core.exchange`) over the shared protocol engine.
+`NetlinkSocketBase` is the part both fronts share: opening, options, memberships, sending,
+reading one datagram, and handing what was read to the engine.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ import socket as _socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from contextlib import contextmanager
+from typing import Any, TypedDict, TypeVar, Unpack
 
-from .core.engine import Engine, Kind, Request
+from .core import exchange as ex
+from .core.engine import Engine, Notification
+from .core.exchange import Deliver, Exchange, Finished, Instruction, Response, Send, Wait
 from .wire import constants as c
-from .wire.errors import DecodeError, Overrun, Truncated
+from .wire.errors import DecodeError, NetlinkError, Overrun, Truncated
 from .wire.message import Message, build_header, parse_messages
 
 log = logging.getLogger("genetlink.socket")
@@ -29,17 +34,24 @@ T = TypeVar("T")
 
 CLONE_NEWNET = 0x40000000
 _RECV_BUFFER = 1 << 16
-_BATCH = 64  # datagrams a reader takes at once when more are already queued
+_SO_RCVBUFFORCE = 33
 
 
-class Response(list[Message]):
-    """The reply messages of a request, plus any ext-ACK warnings the kernel attached."""
+class RequestOptions(TypedDict, total=False):
+    """Keyword options of `request` (see `genetlink.core.exchange.request`)."""
 
-    warnings: list[str]
+    ack: bool
+    operation: str | None
+    timeout: float | None
+    port: int
 
-    def __init__(self, messages: list[Message], warnings: list[str]) -> None:
-        super().__init__(messages)
-        self.warnings = warnings
+
+class DumpOptions(TypedDict, total=False):
+    """Keyword options of `dump` and `iter_dump` (see `genetlink.core.exchange.dump`)."""
+
+    operation: str | None
+    timeout: float | None
+    port: int
 
 
 def trace_datagram(direction: str, data: bytes, port: int, groups: int) -> None:
@@ -111,8 +123,8 @@ def open_netlink(protocol: int, netns: str | None = None) -> _socket.socket:
     return in_netns(netns, opener) if netns else opener()
 
 
-class NetlinkSocket:
-    """A Netlink socket on any protocol, for requests, dumps, raw messages and notifications.
+class NetlinkSocketBase:
+    """What both fronts share: the socket, its options and memberships, sending, and reading.
 
     protocol:   NETLINK_ROUTE, NETLINK_GENERIC, NETLINK_USERSOCK, a module's own number, ...
     port:       port id to bind (0: the kernel assigns one; see `.port`)
@@ -121,15 +133,15 @@ class NetlinkSocket:
     ext_ack, cap_ack: NETLINK_EXT_ACK / NETLINK_CAP_ACK (on by default)
     strict:     NETLINK_GET_STRICT_CHK (default: on for NETLINK_ROUTE)
     no_enobufs: NETLINK_NO_ENOBUFS (off: overruns are reported, not hidden)
+    listen_all_nsid: NETLINK_LISTEN_ALL_NSID
     kernel_peer: accept answers from port 0 only (default: every protocol but NETLINK_USERSOCK)
     rcvbuf:     SO_RCVBUF in bytes (SO_RCVBUFFORCE is tried first when running as root)
+    dump_retries: how often a collected dump interrupted by NLM_F_DUMP_INTR is repeated
+    max_in_flight: requests that may wait for their answers at once (None: no bound)
     transport:  an already open socket-like object to use instead of opening one (test doubles
                 such as `genetlink.testing.FakeKernel` plug in here, at the message boundary)
     trace:      log every datagram sent and received (logger "genetlink.trace", DEBUG); the
                 default comes from the GENETLINK_DEBUG environment variable
-
-    One request runs at a time per calling thread; several threads can share the socket, since
-    answers are matched by sequence number whoever reads them.
     """
 
     def __init__(
@@ -147,6 +159,7 @@ class NetlinkSocket:
         kernel_peer: bool | None = None,
         rcvbuf: int | None = None,
         dump_retries: int = 3,
+        max_in_flight: int | None = None,
         transport: Any = None,
         trace: bool | None = None,
     ) -> None:
@@ -154,7 +167,20 @@ class NetlinkSocket:
         self.trace = bool(os.environ.get("GENETLINK_DEBUG")) if trace is None else trace
         self._sock = transport if transport is not None else open_netlink(protocol, netns)
         try:
-            self._configure(ext_ack, cap_ack, strict, no_enobufs, listen_all_nsid, rcvbuf)
+            if strict is None:
+                strict = protocol == c.NETLINK_ROUTE
+            options = {
+                c.NETLINK_EXT_ACK: ext_ack,
+                c.NETLINK_CAP_ACK: cap_ack,
+                c.NETLINK_GET_STRICT_CHK: strict,
+                c.NETLINK_NO_ENOBUFS: no_enobufs,
+                c.NETLINK_LISTEN_ALL_NSID: listen_all_nsid,
+            }
+            for option, on in options.items():
+                if on:
+                    self.setsockopt(option, 1)
+            if rcvbuf:
+                self.set_rcvbuf(rcvbuf)
             self._sock.bind((port, groups))
         except BaseException:
             self._sock.close()
@@ -162,40 +188,10 @@ class NetlinkSocket:
         self.port: int = self._sock.getsockname()[0]
         if kernel_peer is None:
             kernel_peer = protocol != c.NETLINK_USERSOCK
-        self.engine = Engine(kernel_peer=kernel_peer, dump_retries=dump_retries)
+        self.engine = Engine(port=self.port, kernel_peer=kernel_peer, dump_retries=dump_retries,
+                             max_in_flight=max_in_flight)  # fmt: skip
         self._buffer = bytearray(_RECV_BUFFER)
-        self._lock = threading.Lock()  # `with self._lock` is C-level; the condition shares it
-        self._dump_lock = threading.Lock()
-        self._cond = threading.Condition(self._lock)
-        self._reading = False
-        self._waiters = 0
-        self._poll = select.poll()
-        self._poll.register(self._sock.fileno(), select.POLLIN)
         self._closed = False
-
-    def _configure(
-        self,
-        ext_ack: bool,
-        cap_ack: bool,
-        strict: bool | None,
-        no_enobufs: bool,
-        listen_all_nsid: bool,
-        rcvbuf: int | None,
-    ) -> None:
-        if strict is None:
-            strict = self.protocol == c.NETLINK_ROUTE
-        options = {
-            c.NETLINK_EXT_ACK: ext_ack,
-            c.NETLINK_CAP_ACK: cap_ack,
-            c.NETLINK_GET_STRICT_CHK: strict,
-            c.NETLINK_NO_ENOBUFS: no_enobufs,
-            c.NETLINK_LISTEN_ALL_NSID: listen_all_nsid,
-        }
-        for option, on in options.items():
-            if on:
-                self.setsockopt(option, 1)
-        if rcvbuf:
-            self.set_rcvbuf(rcvbuf)
 
     # -- options and membership -------------------------------------------------------------
 
@@ -206,7 +202,7 @@ class NetlinkSocket:
     def set_rcvbuf(self, size: int) -> None:
         """Size the receive queue; as root, beyond net.core.rmem_max (SO_RCVBUFFORCE)."""
         try:
-            self._sock.setsockopt(_socket.SOL_SOCKET, 33, size)  # SO_RCVBUFFORCE
+            self._sock.setsockopt(_socket.SOL_SOCKET, _SO_RCVBUFFORCE, size)
         except PermissionError:
             self._sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_RCVBUF, size)
 
@@ -227,7 +223,7 @@ class NetlinkSocket:
 
     def fileno(self) -> int:
         """The socket's file descriptor (for select/poll)."""
-        return self._sock.fileno()
+        return int(self._sock.fileno())
 
     # -- sending ------------------------------------------------------------------------------
 
@@ -244,11 +240,10 @@ class NetlinkSocket:
         """Send one raw message to port id `port` and/or the group mask `groups`; return its seq.
 
         Nothing is added to `flags`: this is the plain datagram path (user-to-user, or requests
-        whose answers the caller reads itself with `receive`).
+        whose answers the caller reads itself with `receive_from`).
         """
         if seq is None:
-            with self._lock:
-                seq = self.engine.next_seq()
+            seq = self.engine.next_seq()
         header = build_header(16 + len(payload), msg_type, flags, seq, self.port)
         self.send_raw(header + payload, port=port, groups=groups)
         return seq
@@ -267,25 +262,14 @@ class NetlinkSocket:
 
     # -- receiving ----------------------------------------------------------------------------
 
-    def _recv(self, timeout: float | None) -> tuple[bytes, int, int]:
-        """One datagram: (bytes, sender port, sender group mask). Truncation raises Truncated.
+    def _read(self, flags: int) -> tuple[bytes, int, int]:
+        """One recvmsg(): (bytes, sender port, sender group mask).
 
-        The socket stays in blocking mode: a timeout is a non-blocking try first (the kernel
-        usually has the answer queued before sendto() returns) and a poll only when nothing is
-        there, which spares the poll-around-every-call of Python's socket timeouts.
+        MSG_TRUNC makes the kernel report the datagram's full length even when it did not fit:
+        then the buffer grows for the next one and Truncated is raised for this one.
         """
         buffer = self._buffer
-        recv = self._sock.recvmsg_into
-        # MSG_TRUNC makes the kernel return the datagram's full length even when it did not fit.
-        if timeout is None:
-            size, _, _, address = recv([buffer], 0, _socket.MSG_TRUNC)
-        else:
-            try:
-                size, _, _, address = recv([buffer], 0, _socket.MSG_TRUNC | _socket.MSG_DONTWAIT)
-            except BlockingIOError:
-                if not self._poll.poll(max(0.0, timeout) * 1000):
-                    raise TimeoutError(f"nothing received in {timeout} s") from None
-                size, _, _, address = recv([buffer], 0, _socket.MSG_TRUNC | _socket.MSG_DONTWAIT)
+        size, _, _, address = self._sock.recvmsg_into([buffer], 0, flags | _socket.MSG_TRUNC)
         if size > len(buffer):
             self._buffer = bytearray((size + 4095) & ~4095)
             raise Truncated(size, len(buffer), bytes(buffer[:16]))
@@ -294,191 +278,27 @@ class NetlinkSocket:
             trace_datagram("recv", data, address[0], address[1])
         return data, address[0], address[1]
 
-    def receive_from(self, timeout: float | None = None) -> tuple[list[Message], int, int]:
-        """One raw datagram's messages with the sender's port id and group mask.
-
-        Bypasses request matching: for user-to-user protocols and hand-rolled exchanges.
-        Raises TimeoutError when nothing arrives in `timeout` seconds.
-        """
-        data, port, groups = self._recv(timeout)
-        return parse_messages(data), port, groups
-
-    def receive(self, timeout: float | None = None) -> list[Message]:
-        """One raw datagram's messages (see `receive_from`)."""
-        return self.receive_from(timeout)[0]
-
-    def _pump(self, ready: Callable[[], bool], timeout: float | None, batch: int = 1) -> bool:
-        """Read datagrams into the engine until `ready()`; False on timeout.
-
-        Only one thread reads at a time (the lock is released while it waits in recv); the
-        others sleep on the condition and are woken after each batch, since answers are routed
-        by sequence number whoever reads them. With `batch` > 1 the reader also takes up to
-        that many datagrams that are already queued, for one lock round trip (notifications,
-        dumps).
-        """
-        cond = self._cond
-        deadline = None if timeout is None else time.monotonic() + timeout
-        remaining = timeout
-        with self._lock:
-            while not ready():
-                if deadline is not None:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        return False
-                if self._reading:
-                    self._waiters += 1
-                    try:
-                        cond.wait(remaining)
-                    finally:
-                        self._waiters -= 1
-                    continue
-                self._reading = True
-                cond.release()
-                try:
-                    received, problem = self._recv_batch(remaining, batch)
-                finally:
-                    cond.acquire()
-                    self._reading = False
-                    if self._waiters:
-                        cond.notify_all()
-                feed = self.engine.feed
-                for datagram in received:
-                    feed(*datagram)
-                if isinstance(problem, Truncated):
-                    log.warning("%s", problem)
-                    self.engine.truncated(problem)
-                elif problem is not None:
-                    log.info("netlink socket overrun (ENOBUFS) on port %d", self.port)
-                    self.engine.overrun()
-        return True
-
-    def _recv_batch(
-        self, timeout: float | None, limit: int
-    ) -> tuple[list[tuple[bytes, int, int]], Exception | None]:
-        """Up to `limit` datagrams: the first waits up to `timeout`, the others only if queued.
-
-        Returns them with the Truncated or ENOBUFS error that ended the batch, if any; those
-        are events for the engine, not failures of whoever happens to be reading. Any other
-        error is raised, unless datagrams were read first (it comes back on the next call).
-        """
-        received: list[tuple[bytes, int, int]] = []
-        wait = timeout
-        while len(received) < limit:
-            try:
-                received.append(self._recv(wait))
-            except (TimeoutError, BlockingIOError):
-                break  # nothing (more) queued; the caller's deadline check decides
-            except Truncated as exc:
-                return received, exc
-            except OSError as exc:
-                if exc.errno == errno.ENOBUFS:
-                    return received, exc
-                if received:
-                    break
-                raise
-            wait = 0.0
-        return received, None
-
-    # -- requests -----------------------------------------------------------------------------
-
-    def _run(self, kind: Kind, msg_type: int, payload: bytes, flags: int,
-             operation: str | None, timeout: float | None, port: int = 0) -> Request:  # fmt: skip
-        if kind == "dump":
-            # The kernel runs one dump per socket at a time (EBUSY otherwise): queue them.
-            with self._dump_lock:
-                return self._exchange(kind, msg_type, payload, flags, operation, timeout, port)
-        return self._exchange(kind, msg_type, payload, flags, operation, timeout, port)
-
-    def _exchange(self, kind: Kind, msg_type: int, payload: bytes, flags: int,
-                  operation: str | None, timeout: float | None, port: int) -> Request:  # fmt: skip
-        my_port = self.port
-
-        def build(seq: int) -> bytes:
-            return build_header(16 + len(payload), msg_type, flags, seq, my_port) + payload
-
-        with self._lock:
-            request = self.engine.start(kind, build, operation)
-        try:
-            while True:
-                self.send_raw(request.data, port=port)
-                batch = _BATCH if kind == "dump" else 1
-                if not self._pump(lambda: request.done, timeout, batch):
-                    raise TimeoutError(
-                        f"no answer to {operation or msg_type} (seq {request.seq}) in {timeout} s"
-                    )
-                if not (request.kind == "dump" and request.interrupted and request.error is None):
-                    return request
-                with self._lock:
-                    if not self.engine.retry(request):
-                        return request
-        finally:
-            with self._lock:
-                self.engine.abandon(request)
-
-    def request(
-        self,
-        msg_type: int,
-        payload: bytes = b"",
-        flags: int = 0,
-        *,
-        ack: bool = True,
-        operation: str | None = None,
-        timeout: float | None = None,
-        port: int = 0,
-    ) -> Response:
-        """A "do" request: send, wait for the replies and the ACK; raise NetlinkError on error.
-
-        NLM_F_REQUEST and NLM_F_ACK are added. With ack=False (peers that never ACK, such as a
-        user process at port id `port`) the first reply ends the request.
-        """
-        flags |= c.NLM_F_REQUEST | (c.NLM_F_ACK if ack else 0)
-        kind: Kind = "do" if ack else "reply"
-        request = self._run(kind, msg_type, payload, flags, operation, timeout, port)
-        return Response(self.engine.finish(request), request.warnings)
-
-    def dump(
-        self,
-        msg_type: int,
-        payload: bytes = b"",
-        flags: int = 0,
-        *,
-        operation: str | None = None,
-        timeout: float | None = None,
-        port: int = 0,
-    ) -> Response:
-        """A dump: every reply message up to NLMSG_DONE (NLM_F_REQUEST|NLM_F_DUMP|NLM_F_ACK added).
-
-        A dump that comes back with NLM_F_DUMP_INTR is repeated (dump_retries times), then
-        DumpInterrupted is raised with the last partial result. Dumps on one socket run one
-        after the other, as the kernel requires.
-        """
-        flags |= c.NLM_F_REQUEST | c.NLM_F_DUMP | c.NLM_F_ACK
-        request = self._run("dump", msg_type, payload, flags, operation, timeout, port)
-        return Response(self.engine.finish(request), request.warnings)
-
-    # -- notifications ------------------------------------------------------------------------
-
-    def next_notification(self, timeout: float | None = None) -> Message | Overrun | None:
-        """The next notification or Overrun event; None when `timeout` passes first."""
-        queue = self.engine.notifications
-        with self._lock:
-            if queue:  # already read with an earlier batch
-                return queue.popleft()
-        if not self._pump(lambda: bool(queue), timeout, _BATCH):
-            return None
-        with self._lock:
-            return queue.popleft()
-
-    def notifications(self, timeout: float | None = None) -> Iterator[Message | Overrun]:
-        """Notifications as they arrive; stops after `timeout` seconds without one.
-
-        An `Overrun` item means messages were lost (ENOBUFS): resynchronise state, then go on.
-        """
-        while True:
-            item = self.next_notification(timeout)
-            if item is None:
-                return
-            yield item
+    def _absorb(self, received: list[tuple[bytes, int, int]], problem: OSError | None) -> None:
+        """Feed what a read brought to the engine; a read error becomes an engine event."""
+        feed = self.engine.feed
+        for datagram in received:
+            feed(*datagram)
+        if problem is None:
+            return
+        if isinstance(problem, Truncated):
+            log.warning("%s", problem)
+            self.engine.truncated(problem)
+        elif problem.errno == errno.ENOBUFS:
+            log.info("netlink socket overrun (ENOBUFS) on port %d", self.port)
+            self.engine.overrun()
+        else:
+            # An error the kernel set on the socket: every request in flight may have lost its
+            # answer to it. With none in flight, the reader gets it.
+            error = NetlinkError(problem.errno or errno.EIO, operation="recvmsg",
+                                 message=f"socket error: {problem}")  # fmt: skip
+            failed = [seq for seq in list(self.engine.pending) if self.engine.fail(seq, error)]
+            if not failed:
+                raise problem
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -493,12 +313,272 @@ class NetlinkSocket:
         """True once `close()` ran."""
         return self._closed
 
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"port {self.port}"
+        return f"{type(self).__name__}(protocol={self.protocol}, {state})"
+
+
+def _read_error(exc: OSError) -> OSError:
+    """ENOBUFS as the typed event it is; any other error as it came."""
+    if exc.errno == errno.ENOBUFS:
+        return Overrun()
+    return exc
+
+
+class NetlinkSocket(NetlinkSocketBase):
+    """A blocking Netlink socket on any protocol: requests, dumps, raw messages, notifications.
+
+    The options are those of `NetlinkSocketBase`. Several threads can share the socket:
+    answers are matched by sequence number whoever reads them, and only one thread reads at
+    a time. A dump request is sent while no thread is inside recvmsg(): the kernel may run a
+    dump from a reader's recvmsg(), and one racing with the dump's start ends in EINVAL.
+    """
+
+    def __init__(self, protocol: int = c.NETLINK_ROUTE, **options: Any) -> None:
+        super().__init__(protocol, **options)
+        self._cond = threading.Condition(threading.Lock())
+        self._reading = False  # a thread is (about to be) inside recvmsg()
+        self._claims = 0  # threads waiting to take the reader's place (dump sends, raw reads)
+        self._waiters = 0
+        # Written to make a reader that waits in poll() give way (a claim, a close).
+        self._kick = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+        self._poll = select.poll()
+        self._poll.register(self.fileno(), select.POLLIN)
+        self._poll.register(self._kick, select.POLLIN)
+
+    # -- driving exchanges ----------------------------------------------------------------------
+
+    def run(self, exchange: Exchange[T]) -> T:
+        """Drive `exchange` to its end; its result (or the exception it raises)."""
+        outcome: BaseException | None = None
+        while True:
+            instruction = ex.step(exchange, outcome)
+            if isinstance(instruction, Finished):
+                return instruction.value
+            outcome = self._carry_out(instruction)
+
+    def iterate(self, exchange: Exchange[Any]) -> Iterator[Any]:
+        """Drive `exchange`, yielding what it delivers; closing the iterator ends it."""
+        outcome: BaseException | None = None
+        try:
+            while True:
+                instruction = ex.step(exchange, outcome)
+                if isinstance(instruction, Finished):
+                    return
+                if isinstance(instruction, Deliver):
+                    yield from instruction.items
+                    outcome = None
+                else:
+                    outcome = self._carry_out(instruction)
+        finally:
+            exchange.close()
+
+    def _carry_out(self, instruction: Instruction) -> BaseException | None:
+        """Do what the exchange asked; the exception to throw into it, if any."""
+        try:
+            if isinstance(instruction, Wait):
+                if self._pump(instruction.ready, instruction.timeout, instruction.batch):
+                    return None
+                return ex.timed_out(instruction)
+            if isinstance(instruction, Send):
+                if instruction.exclusive:
+                    with self._reader_role():
+                        self.send_raw(instruction.data, port=instruction.port)
+                else:
+                    self.send_raw(instruction.data, port=instruction.port)
+                return None
+            return TypeError("run() got items to deliver: use iterate()")
+        except BaseException as exc:  # the exchange cleans up, then raises it
+            return exc
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _recv(self, timeout: float | None) -> tuple[bytes, int, int] | None:
+        """One datagram, or None when none came in `timeout` (or a claim asked to give way).
+
+        The socket stays in blocking mode: a non-blocking try comes first (the kernel usually
+        has the answer queued before sendto() returns) and poll() only when nothing is there.
+        """
+        try:
+            return self._read(_socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            pass
+        if timeout is not None and timeout <= 0:
+            return None
+        for fd, _ in self._poll.poll(None if timeout is None else timeout * 1000):
+            if fd == self._kick:
+                os.eventfd_read(self._kick)
+                return None
+        try:
+            return self._read(_socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return None
+
+    def _recv_batch(self, timeout: float | None,
+                    limit: int) -> tuple[list[tuple[bytes, int, int]], OSError | None]:  # fmt: skip
+        """Up to `limit` datagrams: the first waits up to `timeout`, the others only if queued.
+
+        Returns them with the error that ended the batch, if any (Truncated, ENOBUFS, or one
+        the kernel set on the socket): those are the engine's to report, not the reader's.
+        """
+        received: list[tuple[bytes, int, int]] = []
+        wait = timeout
+        while len(received) < limit:
+            try:
+                datagram = self._recv(wait)
+            except OSError as exc:
+                return received, exc
+            if datagram is None:
+                break
+            received.append(datagram)
+            wait = 0.0
+        return received, None
+
+    def _pump(self, ready: Callable[[], bool], timeout: float | None, batch: int = 1) -> bool:
+        """Read datagrams into the engine until `ready()`; False on timeout.
+
+        Only one thread reads at a time (the lock is released while it waits); the others
+        sleep on the condition and are woken after each batch. With `batch` > 1 the reader also
+        takes up to that many datagrams that are already queued (dumps, notifications).
+        """
+        cond = self._cond
+        deadline = None if timeout is None else time.monotonic() + timeout
+        remaining = timeout
+        tried = False
+        with cond:
+            while not ready():
+                if deadline is not None:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 and tried:
+                        return False
+                tried = True
+                if self._reading or self._claims:
+                    self._waiters += 1
+                    try:
+                        cond.wait(None if remaining is None else max(0.0, remaining))
+                    finally:
+                        self._waiters -= 1
+                    continue
+                self._reading = True
+                cond.release()
+                try:
+                    received, problem = self._recv_batch(remaining, batch)
+                finally:
+                    cond.acquire()
+                    self._reading = False
+                    if self._waiters or self._claims:
+                        cond.notify_all()
+                    if self._closed:
+                        self._close_kick()
+                self._absorb(received, problem)
+        return True
+
+    @contextmanager
+    def _reader_role(self) -> Iterator[None]:
+        """Be the only thread that may call recvmsg() for the duration (a reader waiting in
+        poll() is asked to give way)."""
+        cond = self._cond
+        with cond:
+            self._claims += 1
+            try:
+                while self._reading:
+                    if self._kick >= 0:
+                        os.eventfd_write(self._kick, 1)
+                    cond.wait()
+                self._reading = True
+            finally:
+                self._claims -= 1
+        try:
+            yield
+        finally:
+            with cond:
+                self._reading = False
+                cond.notify_all()
+                if self._closed:
+                    self._close_kick()
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def request(self, msg_type: int, payload: bytes = b"", flags: int = 0,
+                **options: Unpack[RequestOptions]) -> Response:  # fmt: skip
+        """A "do" request (see `genetlink.core.exchange.request`): the replies, after the ACK."""
+        return self.run(ex.request(self.engine, msg_type, payload, flags, **options))
+
+    def dump(self, msg_type: int, payload: bytes = b"", flags: int = 0,
+             **options: Unpack[DumpOptions]) -> Response:  # fmt: skip
+        """A dump collected up to NLMSG_DONE, with DUMP_INTR retries (see `exchange.dump`)."""
+        return self.run(ex.dump(self.engine, msg_type, payload, flags, **options))
+
+    def iter_dump(self, msg_type: int, payload: bytes = b"", flags: int = 0,
+                  **options: Unpack[DumpOptions]) -> Iterator[Message]:  # fmt: skip
+        """A dump streamed: messages as they arrive (see `genetlink.core.exchange.stream`)."""
+        return self.iterate(ex.stream(self.engine, msg_type, payload, flags, **options))
+
+    def receive_from(self, timeout: float | None = None) -> tuple[list[Message], int, int]:
+        """The next datagram's messages with the sender's port id and group mask.
+
+        Bypasses request matching: for user-to-user protocols and hand-rolled exchanges.
+        Raises TimeoutError when nothing arrives in `timeout` seconds, Overrun after ENOBUFS.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._reader_role():
+            while True:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                try:
+                    datagram = self._recv(remaining)
+                except OSError as exc:
+                    raise _read_error(exc) from None
+                if datagram is not None:
+                    data, port, groups = datagram
+                    return parse_messages(data), port, groups
+                if remaining is not None and remaining <= 0:
+                    raise TimeoutError(f"nothing received in {timeout} s")
+
+    def receive(self, timeout: float | None = None) -> list[Message]:
+        """The next datagram's messages (see `receive_from`)."""
+        return self.receive_from(timeout)[0]
+
+    # -- notifications ------------------------------------------------------------------------
+
+    def next_notification(self, timeout: float | None = None) -> Notification | None:
+        """The next notification or Overrun event; None when `timeout` passes first."""
+        return self.run(ex.next_notification(self.engine, timeout))
+
+    def poll_notification(self) -> Notification | None:
+        """The next notification that has already arrived, without waiting."""
+        return self.run(ex.next_notification(self.engine, 0))
+
+    def notifications(self, timeout: float | None = None) -> Iterator[Notification]:
+        """Notifications as they arrive; stops after `timeout` seconds without one.
+
+        An `Overrun` item means messages were lost (ENOBUFS): resynchronise state, then go on.
+        """
+        return self.iterate(ex.notifications(self.engine, timeout))
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the socket; closing twice is harmless. A thread reading is woken."""
+        if self._closed:
+            return
+        super().close()
+        with self._cond:
+            os.eventfd_write(self._kick, 1)  # a reader waiting in poll() wakes and sees it
+            if not self._reading:
+                self._close_kick()
+
+    def _close_kick(self) -> None:
+        """Close the wake-up descriptor once no reader can be waiting on it (under the lock)."""
+        if self._kick >= 0:
+            os.close(self._kick)
+            self._kick = -1
+
     def __enter__(self) -> NetlinkSocket:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __repr__(self) -> str:
-        state = "closed" if self._closed else f"port {self.port}"
-        return f"NetlinkSocket(protocol={self.protocol}, {state})"
+
+__all__ = ["NetlinkSocket", "NetlinkSocketBase", "Response", "in_netns", "netns_path",
+           "open_netlink"]  # fmt: skip

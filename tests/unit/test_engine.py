@@ -236,9 +236,20 @@ def test_abandoned_request_late_replies_discarded() -> None:
         engine.feed(d)
     assert not engine.notifications
     assert engine.stale == 3
-    # after its DONE the seq is free again, later messages with it are notifications
+    assert not engine.dump_busy()  # its DONE came: the kernel's dump has ended
+    # replies to our own sequence numbers are never notifications, even later
     engine.feed(build_message(T, 0, msg.seq, 0, b"n"))
-    assert len(engine.notifications) == 1
+    assert not engine.notifications and engine.stale == 4
+
+
+def test_abandoned_dump_keeps_the_slot_until_its_end() -> None:
+    engine = Engine()
+    request, msg = start(engine, "dump")
+    engine.abandon(request)
+    assert engine.dump_busy() and engine.start_dump(lambda seq: b"") is None
+    engine.feed(replies.done(msg))
+    assert not engine.dump_busy()
+    assert engine.start_dump(lambda seq: b"") is not None
 
 
 def test_finished_request_not_abandoned() -> None:
@@ -246,8 +257,10 @@ def test_finished_request_not_abandoned() -> None:
     request, msg = start(engine)
     engine.feed(replies.ack(msg))
     engine.finish(request)
-    engine.abandon(request)
-    assert engine._abandoned == {}
+    engine.abandon(request)  # twice is harmless
+    assert not engine.pending and not engine.dump_busy()
+    engine.feed(replies.ack(msg))  # a stray copy of the answer
+    assert not engine.notifications and engine.stale == 1
 
 
 def test_notification_queue_overflow_is_overrun() -> None:
@@ -284,13 +297,23 @@ def test_datagram_with_malformed_tail_dropped_whole() -> None:
     assert engine.dropped == 1 and isinstance(request.error, DecodeError)
 
 
-def test_malformed_datagram_without_header_leaves_requests_alone() -> None:
+def test_malformed_datagram_without_header_fails_requests_in_flight() -> None:
+    """It may have been the answer of any of them: none may end as if nothing was lost."""
     engine = Engine()
     request, msg = start(engine)
-    assert engine.feed(b"\x01\x02\x03") == []
-    assert engine.dropped == 1 and not request.done
-    engine.feed(replies.ack(msg))
-    assert request.done
+    dump, _ = start(engine, "dump")
+    assert engine.feed(b"\x01\x02\x03") == [request, dump]
+    assert engine.dropped == 1
+    assert isinstance(request.error, DecodeError) and isinstance(dump.error, DecodeError)
+
+
+def test_malformed_multicast_datagram_is_an_overrun_event() -> None:
+    engine = Engine()
+    request, msg = start(engine)
+    assert engine.feed(b"\x01\x02\x03", groups=1) == []
+    assert not request.done
+    (event,) = engine.notifications
+    assert isinstance(event, Overrun)
 
 
 def test_reply_kind_ends_at_first_reply() -> None:

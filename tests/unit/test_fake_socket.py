@@ -209,12 +209,14 @@ def test_malformed_reply_fails_request_socket_recovers(kernel: FakeKernel, how: 
         assert list(s.notifications(timeout=0.1)) == []  # the late intact copy was discarded
 
 
-def test_malformed_reply_without_header_dropped(kernel: FakeKernel) -> None:
+def test_malformed_reply_without_header_fails_the_request(kernel: FakeKernel) -> None:
     kernel.handler = lambda r: [replies.ack(r), replies.ack(r)]
     with kernel.socket() as s:
-        kernel.malform_next("cut")  # too short to name a request: dropped, the copy answers
-        assert s.request(T, timeout=WAIT) == []
+        kernel.malform_next("cut")  # too short to name a request: the ones in flight fail
+        with pytest.raises(DecodeError):
+            s.request(T, timeout=WAIT)
         assert s.engine.dropped == 1
+        assert s.request(T, timeout=WAIT) == []  # the socket goes on
 
 
 def test_malformed_only_reply_fails_fast(kernel: FakeKernel, sock: NetlinkSocket) -> None:

@@ -38,10 +38,10 @@ def _socket(args: argparse.Namespace) -> Any:
 
 def run_families(args: argparse.Namespace) -> int:
     """`genetlink families [--json]`."""
-    from genetlink.genl.nlctrl import list_families
+    from genetlink.genl.nlctrl import families as dump_families
 
     with _socket(args) as sock:
-        families = sorted(list_families(sock), key=lambda f: f.id)
+        families = sorted(sock.run(dump_families(sock.engine)), key=lambda f: f.id)
     if args.json:
         print_json([f.to_dict() for f in families])
         return 0
@@ -55,12 +55,12 @@ def run_families(args: argparse.Namespace) -> int:
 
 def run_family(args: argparse.Namespace) -> int:
     """`genetlink family NAME [--policy] [--json]`."""
-    from genetlink.genl.nlctrl import get_family, get_policy
+    from genetlink.genl.nlctrl import getfamily, getpolicy
 
     name: str | int = int(args.name) if args.name.isdigit() else args.name
     with _socket(args) as sock:
-        info = get_family(sock, name)
-        policy = get_policy(sock, info.id) if args.policy else None
+        info = sock.run(getfamily(sock.engine, name))
+        policy = sock.run(getpolicy(sock.engine, info.id)) if args.policy else None
     if args.json:
         out = info.to_dict()
         if policy is not None:

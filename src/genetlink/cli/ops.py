@@ -12,12 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Mapping
+import textwrap
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TextIO
 
+from genetlink.client.sync import FamilyHandle, open_family
 from genetlink.codec.family import Decoded
 from genetlink.codec.render import jsonable
-from genetlink.family import FamilyClient, open_family
 from genetlink.wire.errors import GenetlinkError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -66,8 +67,8 @@ def read_input(text: str | None) -> dict[str, Any]:
     return values
 
 
-def open_client(args: argparse.Namespace) -> FamilyClient:
-    """A FamilyClient for args.family (with --spec and the global --netns)."""
+def open_client(args: argparse.Namespace) -> FamilyHandle[Decoded]:
+    """A handle on args.family (with --spec and the global --netns)."""
     return open_family(args.family, spec_path=getattr(args, "spec", None),
                        netns=getattr(args, "netns", None))  # fmt: skip
 
@@ -113,18 +114,27 @@ def _leaf(value: Any) -> str:
     return str(value)
 
 
-def show(messages: list[Decoded], as_json: bool, *, as_list: bool, out: TextIO) -> None:
-    """Print replies: JSON (an array when `as_list`) or text separated by blank lines."""
-    data = [plain(m) for m in messages]
-    if as_json:
-        result: Any = data if as_list else (data[0] if len(data) == 1 else data or None)
-        json.dump(result, out, indent=2)
+def show(messages: Iterable[Decoded], as_json: bool, *, as_list: bool, out: TextIO) -> None:
+    """Print replies as they come: JSON (an array when `as_list`, else the one object or
+    null) or text separated by blank lines."""
+    if as_json and not as_list:
+        items = [plain(m) for m in messages]
+        json.dump(items[0] if items else None, out, indent=2)
         out.write("\n")
         return
-    for index, item in enumerate(data):
-        if index:
-            out.write("\n")
-        write_text(item, out)
+    first = True
+    for message in messages:
+        data = plain(message)
+        if as_json:
+            out.write("[\n" if first else ",\n")
+            out.write(textwrap.indent(json.dumps(data, indent=2), "  "))
+        else:
+            if not first:
+                out.write("\n")
+            write_text(data, out)
+        first = False
+    if as_json:
+        out.write("[]\n" if first else "\n]\n")
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -141,9 +151,8 @@ def cmd_do(args: argparse.Namespace) -> int:
     """genetlink do FAMILY OP: one request, print the reply (nothing when only ACKed)."""
     values = read_input(args.input)
     with open_client(args) as client:
-        reply = client.do(args.op, values, flags=args.flags)
-    messages = [] if reply is None else reply if isinstance(reply, list) else [reply]
-    show(messages, args.json, as_list=False, out=sys.stdout)
+        replies = client.do_all(args.op, values, flags=args.flags)
+        show(replies, args.json, as_list=len(replies) > 1, out=sys.stdout)
     return 0
 
 

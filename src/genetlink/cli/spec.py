@@ -127,12 +127,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     Exit status 0 when they agree, 2 when there are findings, 1 on errors.
     """
-    from genetlink.genl.client import GenlClient
-    from genetlink.genl.drift import check_family
+    from genetlink.client.sync import GenlClient
 
     family = load_family(args.family, path=args.spec)
     with GenlClient(getattr(args, "netns", None), watch_families=False) as client:
-        report = check_family(client, family)
+        report = client.drift(family)
     if args.json:
         json.dump(report.to_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -14,13 +14,13 @@ from typing import Any
 from genetlink.codec.decode import Tables
 from genetlink.codec.encode import Encoder, lookup, spec_name
 from genetlink.schema.model import Family, Operation
-from genetlink.wire.attrs import AttrBuilder, Attrs, attr_path
+from genetlink.wire.attrs import AttrBuilder, Attrs
 from genetlink.wire.constants import GENL_HDRLEN
 from genetlink.wire.errors import DecodeError, EncodeError
 from genetlink.wire.message import Message
 
 
-class Decoded(Mapping[Any, Any]):
+class Decoded(Mapping[str | int, Any]):
     """One message's values, decoded on access: fixed-header members, then attributes.
 
     Attributes the spec does not name are keyed by number (values are raw bytes). `op` is the
@@ -58,7 +58,7 @@ class Decoded(Mapping[Any, Any]):
             self._attrs = Attrs(self.data, self.start, self.end)
         return self._attrs
 
-    def to_dict(self) -> dict[Any, Any]:
+    def to_dict(self) -> dict[str | int, Any]:
         """Full decode (cached): header members and every attribute."""
         full = self._full
         if full is None:
@@ -71,7 +71,7 @@ class Decoded(Mapping[Any, Any]):
             self._full = full
         return full
 
-    def __getitem__(self, key: Any) -> Any:
+    def __getitem__(self, key: str | int) -> Any:
         if self._full is not None:
             return self._full[key]
         if self._header is not None and key in self._header:
@@ -94,7 +94,7 @@ class Decoded(Mapping[Any, Any]):
             return self.to_dict()[name]
         return value
 
-    def get(self, key: Any, default: Any = None) -> Any:
+    def get(self, key: str | int, default: Any = None) -> Any:
         """The value of `key`, or `default` when the message does not carry it."""
         try:
             return self[key]
@@ -102,13 +102,15 @@ class Decoded(Mapping[Any, Any]):
             return default
 
     def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str | int):
+            return False
         try:
             self[key]
         except KeyError:
             return False
         return True
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[str | int]:
         return iter(self.to_dict())
 
     def __len__(self) -> int:
@@ -196,19 +198,6 @@ class FamilyCodec:
         """Full decode of attributes of `set_name`."""
         return self.tables.decode_tree(set_name, data, start, len(data) if end is None else end)
 
-    def attr_path(self, op_name: str | Operation, body: bytes, offset: int) -> str:
-        """Name the attribute at byte `offset` of a request body (fixed header + attributes).
-
-        ".header.dev-index" style; numbers where the spec has no name; "" when the offset is
-        not at an attribute.
-        """
-        op = self.operation(op_name)
-        start = (op.fixed_header_size + 3) & ~3
-        if offset < start and op.fixed_header is not None:
-            return f".{op.fixed_header}"
-        numbers = attr_path(body, start, len(body), offset)
-        return self.name_path(op.attribute_set, numbers)
-
     def name_path(self, set_name: str | None, numbers: list[int]) -> str:
         """Attribute numbers through nests -> ".name.name" (numbers kept where unknown).
 
@@ -241,15 +230,6 @@ class FamilyCodec:
             else:
                 set_name = attr.nested_attributes
         return "." + ".".join(parts) if parts else ""
-
-    def missing_path(self, op_name: str | Operation, body: bytes, nest_offset: int | None,
-                     missing_type: int) -> str:  # fmt: skip
-        """Name a missing attribute: its nest (by offset, or the top level) plus its number."""
-        op = self.operation(op_name)
-        numbers: list[int] = []
-        if nest_offset is not None:
-            numbers = attr_path(body, (op.fixed_header_size + 3) & ~3, len(body), nest_offset)
-        return self.name_path(op.attribute_set, [*numbers, missing_type])
 
 
 __all__ = ["Decoded", "FamilyCodec", "spec_name"]

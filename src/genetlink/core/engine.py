@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import struct
+import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Literal
@@ -25,10 +26,12 @@ log = logging.getLogger("genetlink.core")
 Kind = Literal["do", "dump", "reply"]
 #: Builds the datagram to send for a given sequence number (called again on a dump retry).
 Builder = Callable[[int], bytes]
+#: What the engine queues for notification consumers.
+Notification = Message | Overrun
 
 _SEQ_MAX = 0xFFFF_FFFF
 _ERRNO = struct.Struct("=i").unpack_from
-_ABANDONED_MAX = 1024
+_RECENT_MAX = 1024
 
 
 class Request:
@@ -69,65 +72,99 @@ class Request:
 class Engine:
     """Routes received messages to pending requests (by sequence number) or to notifications.
 
+    port: our port id, written into the headers of the requests we build.
     kernel_peer: only messages from port id 0 are accepted (on every protocol but
         NETLINK_USERSOCK, another process could otherwise forge answers); others are counted in
         `dropped` and discarded.
-    dump_retries: how many times a dump that came back with NLM_F_DUMP_INTR is repeated before
-        DumpInterrupted is raised with the last partial result.
+    dump_retries: how many times a collected dump that came back with NLM_F_DUMP_INTR is
+        repeated before DumpInterrupted is raised with the last partial result.
     max_queued: notifications kept for the consumer; past it, messages are dropped, counted in
         `queue_dropped`, and an Overrun event takes their place, so loss is never silent.
+    max_in_flight: "do" requests that may wait for their answers at once (None: no bound).
+
+    The engine is safe to share between threads: each method takes its own lock.
     """
 
     def __init__(
         self,
         *,
+        port: int = 0,
         kernel_peer: bool = True,
         dump_retries: int = 3,
         max_queued: int = 1 << 16,
+        max_in_flight: int | None = None,
         first_seq: int = 1,
     ) -> None:
+        self.port = port
         self.kernel_peer = kernel_peer
         self.dump_retries = dump_retries
         self.max_queued = max_queued
+        self.max_in_flight = max_in_flight
         self.pending: dict[int, Request] = {}
-        self.notifications: deque[Message | Overrun] = deque()
+        self.notifications: deque[Notification] = deque()
         self.dropped = 0
         self.stale = 0
         self.queue_dropped = 0
         self._queue_overrun = False
         self._seq = (first_seq - 1) % _SEQ_MAX
-        self._abandoned: OrderedDict[int, None] = OrderedDict()
+        # Sequence numbers of requests we stopped waiting for: their late answers are ours, so
+        # they are discarded, never taken for notifications. True marks a dump whose end
+        # (NLMSG_DONE or an error) has not arrived: the kernel still runs it.
+        self._recent: OrderedDict[int, bool] = OrderedDict()
+        self._open_dumps = 0
+        self._lock = threading.Lock()
+
+    # -- requests -----------------------------------------------------------------------------
 
     def next_seq(self) -> int:
         """The next sequence number: monotonic, wrapping from 2**32-1 to 1 (0 marks events)."""
+        with self._lock:
+            return self._next_seq()
+
+    def _next_seq(self) -> int:
         seq = self._seq
         while True:
             seq = seq % _SEQ_MAX + 1
-            if seq not in self.pending and seq not in self._abandoned:
+            if seq not in self.pending and seq not in self._recent:
                 self._seq = seq
                 return seq
 
     def start(self, kind: Kind, build: Builder, operation: str | None = None) -> Request:
         """Register a request; its datagram to send is `request.data`."""
-        request = Request(self.next_seq(), kind, build, operation)
-        self.pending[request.seq] = request
+        with self._lock:
+            request = Request(self._next_seq(), kind, build, operation)
+            self.pending[request.seq] = request
+        return request
+
+    def start_dump(self, build: Builder, operation: str | None = None) -> Request | None:
+        """Register a dump, unless one runs on the socket already (None then: the kernel
+        answers a second one with EBUSY). Checking and registering are one step, so two
+        callers cannot both take the free slot."""
+        with self._lock:
+            if self._dump_busy():
+                return None
+            request = Request(self._next_seq(), "dump", build, operation)
+            self.pending[request.seq] = request
         return request
 
     def abandon(self, request: Request) -> None:
         """Forget a request (finished, cancelled, timed out, or failed on our side).
 
-        A request that did not end with the kernel's last word (an ACK, NLMSG_DONE or an error
-        from the kernel) may still get answers: they are recognised by sequence number and
-        discarded, instead of surfacing as notifications.
+        Answers that still come for it are recognised by sequence number and discarded. A dump
+        that the kernel has not ended keeps the socket's dump slot (`dump_busy`) until it does.
         """
-        kernel_ended = request.done and (
-            request.error is None or isinstance(request.error, NetlinkError)
-        )
-        unfinished = not kernel_ended
-        if self.pending.pop(request.seq, None) is not None and unfinished:
-            self._abandoned[request.seq] = None
-            while len(self._abandoned) > _ABANDONED_MAX:
-                self._abandoned.popitem(last=False)
+        with self._lock:
+            if self.pending.pop(request.seq, None) is None:
+                return
+            kernel_ended = request.done and (
+                request.error is None or isinstance(request.error, NetlinkError)
+            )
+            running = request.kind == "dump" and not kernel_ended
+            self._recent[request.seq] = running
+            self._open_dumps += running
+            while len(self._recent) > _RECENT_MAX:
+                _, was_running = self._recent.popitem(last=False)
+                self._open_dumps -= was_running
 
     def retry(self, request: Request) -> bool:
         """After an interrupted dump: re-arm it under a new sequence number.
@@ -135,40 +172,83 @@ class Engine:
         Returns True when `request.data` is to be sent again; False when the retries are used up,
         in which case `request.error` is a DumpInterrupted carrying the partial result.
         """
-        self.pending.pop(request.seq, None)
-        if request.attempts > self.dump_retries:
-            request.error = DumpInterrupted(request.attempts, request.messages)
-            return False
-        log.debug("dump seq %d interrupted, retrying (attempt %d)", request.seq, request.attempts)
-        request.seq = self.next_seq()
-        request.data = request.build(request.seq)
-        request.messages = []
-        request.warnings = []
-        request.interrupted = False
-        request.done = False
-        request.attempts += 1
-        self.pending[request.seq] = request
+        with self._lock:
+            self.pending.pop(request.seq, None)
+            self._recent[request.seq] = False  # ended at its DONE; later answers are stale
+            if request.attempts > self.dump_retries:
+                request.error = DumpInterrupted(request.attempts, request.messages)
+                return False
+            log.debug("dump seq %d interrupted, retrying (attempt %d)", request.seq,
+                      request.attempts)  # fmt: skip
+            request.seq = self._next_seq()
+            request.data = request.build(request.seq)
+            request.messages = []
+            request.warnings = []
+            request.interrupted = False
+            request.done = False
+            request.attempts += 1
+            self.pending[request.seq] = request
         return True
 
     def finish(self, request: Request) -> list[Message]:
-        """The messages of a finished request, or its error raised."""
-        self.pending.pop(request.seq, None)
+        """The messages of a finished request, or its error raised; the request is forgotten
+        (see `abandon`)."""
+        self.abandon(request)
         if request.error is not None:
             raise request.error
         return request.messages
+
+    def take(self, request: Request) -> list[Message]:
+        """The messages that arrived for a streamed dump since the last take."""
+        with self._lock:
+            messages, request.messages = request.messages, []
+        return messages
+
+    def dump_busy(self) -> bool:
+        """True while a dump runs on this socket (the kernel runs one at a time per socket)."""
+        with self._lock:
+            return self._dump_busy()
+
+    def _dump_busy(self) -> bool:
+        return bool(self._open_dumps) or any(
+            r.kind == "dump" and not r.done for r in self.pending.values()
+        )
+
+    def forget_open_dumps(self) -> None:
+        """Give up on the ends of abandoned dumps (their answers stopped coming)."""
+        with self._lock:
+            for seq, running in self._recent.items():
+                if running:
+                    self._recent[seq] = False
+            self._open_dumps = 0
+
+    def window_full(self) -> bool:
+        """True when `max_in_flight` requests wait for their answers already."""
+        limit = self.max_in_flight
+        return limit is not None and len(self.pending) >= limit
+
+    # -- what the socket reports --------------------------------------------------------------
 
     def overrun(self) -> list[Request]:
         """ENOBUFS: tell subscribers; fail "do" requests, whose replies may be lost.
 
         Dumps go on: the kernel pauses a dump while the queue is full rather than dropping it.
         """
-        self._queue(Overrun())
-        failed = []
-        for request in list(self.pending.values()):
-            if request.kind != "dump" and not request.done:
-                request._fail(Overrun("receive queue overflowed; the reply may have been lost"))
-                failed.append(request)
-        return failed
+        with self._lock:
+            return self._overrun()
+
+    def truncated(self, error: Truncated) -> list[Request]:
+        """A datagram was cut off: fail the request it answered, or tell subscribers."""
+        with self._lock:
+            finished = self._fail_by_header(error.header, error)
+            if not finished:
+                self._queue(Overrun(str(error)))
+        return finished
+
+    def fail(self, seq: int, error: GenetlinkError) -> Request | None:
+        """Fail the pending request `seq` (e.g. its answer was truncated); None if unknown."""
+        with self._lock:
+            return self._fail_seq(seq, error)
 
     def feed(self, data: bytes, port: int = 0, groups: int = 0) -> list[Request]:
         """Consume one datagram from `port` (sent to `groups`, when multicast); return the
@@ -176,61 +256,68 @@ class Engine:
 
         A multicast datagram is always a notification, even when it carries the sequence
         number of one of our requests (the kernel's multicast copy of a change we asked for).
-        A datagram that does not parse is dropped whole and counted; the request it answers,
-        when its header still names one, fails with the DecodeError instead of waiting.
+        A datagram that does not parse is dropped whole and counted; the request it answers
+        fails with the DecodeError instead of waiting or ending short (every request in flight,
+        when the header does not say which), and notification consumers get an Overrun event.
         """
         if self.kernel_peer and port != 0:
             self.dropped += 1
             log.warning("dropped a datagram from port %d: only the kernel (port 0) answers", port)
             return []
-        finished: list[Request] = []
-        try:
-            messages = parse_messages(data)
-        except DecodeError as exc:
-            self.dropped += 1
-            log.warning("dropped a malformed datagram: %s", exc)
-            self._fail_by_header(data, exc, finished)
-            return finished
-        if groups:
-            for msg in messages:
-                if msg.type != c.NLMSG_NOOP:
-                    self._queue(msg)
-            return finished
-        try:
-            for msg in messages:
-                self._route(msg, finished)
-        except DecodeError as exc:
-            self.dropped += 1
-            log.warning("dropped a malformed message: %s", exc)
-            self._fail_by_header(data, exc, finished)
+        with self._lock:
+            finished: list[Request] = []
+            try:
+                messages = parse_messages(data)
+            except DecodeError as exc:
+                self._malformed(data, exc, groups, finished)
+                return finished
+            if groups:
+                for msg in messages:
+                    if msg.type != c.NLMSG_NOOP:
+                        self._queue(msg)
+                return finished
+            try:
+                for msg in messages:
+                    self._route(msg, finished)
+            except DecodeError as exc:
+                self._malformed(data, exc, groups, finished)
         return finished
 
-    def fail(self, seq: int, error: GenetlinkError) -> Request | None:
-        """Fail the pending request `seq` (e.g. its answer was truncated); None if unknown."""
+    # -- inside the lock ----------------------------------------------------------------------
+
+    def _fail_seq(self, seq: int, error: GenetlinkError) -> Request | None:
         request = self.pending.get(seq)
         if request is None or request.done:
             return None
         request._fail(error)
         return request
 
-    def truncated(self, error: Truncated) -> list[Request]:
-        """A datagram was cut off: fail the request it answered, or tell subscribers."""
-        finished: list[Request] = []
-        self._fail_by_header(error.header, error, finished)
-        if not finished:
-            self._queue(Overrun(str(error)))
-        return finished
-
-    def _fail_by_header(self, data: bytes, error: GenetlinkError, finished: list[Request]) -> None:
+    def _fail_by_header(self, data: bytes, error: GenetlinkError) -> list[Request]:
+        """Fail the request the datagram's header names; every request in flight when the
+        header is unreadable or names none of ours (its answer may be the one lost)."""
         if len(data) >= NLMSGHDR.size:
-            request = self.fail(NLMSGHDR.unpack_from(data)[3], error)
-            if request is not None:
-                finished.append(request)
+            seq = NLMSGHDR.unpack_from(data)[3]
+            one = self._fail_seq(seq, error)
+            if one is not None:
+                return [one]
+            if seq in self._recent or seq in self.pending:
+                return []  # a late answer to a request that has ended already
+        return [r for seq in list(self.pending) if (r := self._fail_seq(seq, error)) is not None]
+
+    def _malformed(self, data: bytes, error: DecodeError, groups: int,
+                   finished: list[Request]) -> None:  # fmt: skip
+        self.dropped += 1
+        log.warning("dropped a malformed datagram: %s", error)
+        if not groups:
+            finished.extend(self._fail_by_header(data, error))
+        if groups or not finished:
+            self._queue(Overrun(f"a malformed datagram was dropped: {error}"))
 
     def _route(self, msg: Message, finished: list[Request]) -> None:
-        request = self.pending.get(msg.seq) if msg.seq else None
+        seq = msg.seq
+        request = self.pending.get(seq) if seq else None
         if request is None or request.done:
-            self._unsolicited(msg)
+            self._unsolicited(msg, request is not None)
             return
         msg_type = msg.type
         if msg_type == c.NLMSG_ERROR:
@@ -251,7 +338,7 @@ class Engine:
                     request.interrupted = True
                 self._answer(request, parse_done(msg), finished, ends=True)
         elif msg_type == c.NLMSG_OVERRUN:
-            finished.extend(self.overrun())
+            finished.extend(self._overrun())
         elif msg_type != c.NLMSG_NOOP:
             request.messages.append(msg)
             if msg.flags & c.NLM_F_DUMP_INTR:
@@ -260,32 +347,41 @@ class Engine:
                 request.done = True
                 finished.append(request)
 
+    def _overrun(self) -> list[Request]:
+        self._queue(Overrun())
+        failed = []
+        for request in self.pending.values():
+            if request.kind != "dump" and not request.done:
+                request._fail(Overrun("receive queue overflowed; the reply may have been lost"))
+                failed.append(request)
+        return failed
+
     def _answer(self, request: Request, ack: Ack, finished: list[Request], *, ends: bool) -> None:
         request.warnings.extend(ack.warnings)
         if ack.error:
-            request._fail(self._error(request, ack))
+            request._fail(ack.exception(operation=request.operation, seq=request.seq,
+                                        request=request.data))  # fmt: skip
         elif ends:
             request.done = True
         if request.done:
             finished.append(request)
 
-    def _error(self, request: Request, ack: Ack) -> NetlinkError:
-        err = ack.exception(operation=request.operation, seq=request.seq)
-        err.request = request.data  # kept so upper layers can name the bad attribute's path
-        return err
-
-    def _unsolicited(self, msg: Message) -> None:
+    def _unsolicited(self, msg: Message, ours: bool) -> None:
         seq = msg.seq
-        if seq in self._abandoned:
+        running = self._recent.get(seq)
+        if ours or running is not None:
+            # A late answer to one of our requests (after its end, a timeout, a cancellation
+            # or an overrun): never a notification.
             self.stale += 1
-            if msg.type in (c.NLMSG_ERROR, c.NLMSG_DONE):
-                del self._abandoned[seq]
+            if running and msg.type in (c.NLMSG_ERROR, c.NLMSG_DONE):
+                self._recent[seq] = False
+                self._open_dumps -= 1
             return
         if msg.type == c.NLMSG_NOOP:
             return
         self._queue(msg)
 
-    def _queue(self, item: Message | Overrun) -> None:
+    def _queue(self, item: Notification) -> None:
         queue = self.notifications
         if len(queue) >= self.max_queued:
             self.queue_dropped += 1

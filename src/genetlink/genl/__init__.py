@@ -1,11 +1,10 @@
-"""Generic Netlink: nlctrl (families, groups, policies), a family cache, and the client API.
-
-Start with `GenlClient`: ``client.family("netdev").dump(...)``, ``client.resolve(name)``.
+"""Generic Netlink: nlctrl (families, groups, policies), the family cache, validation against
+the kernel's policy, and spec drift. The clients on top are in `genetlink.client`.
 """
 
 from .cache import FamilyCache
-from .client import GenlClient, GenlFamily
-from .message import GenlMessage, Replies
+from .drift import DriftReport, Finding, compare
+from .message import GenlMessage
 from .nlctrl import (
     AttrPolicy,
     FamilyInfo,
@@ -15,26 +14,28 @@ from .nlctrl import (
     OpInfo,
     OpPolicy,
     Policy,
-    get_family,
-    get_policy,
-    list_families,
+    families,
+    getfamily,
+    getpolicy,
 )
+from .validate import validate_request
 
 __all__ = [
     "AttrPolicy",
+    "DriftReport",
     "FamilyCache",
     "FamilyInfo",
     "FamilyNotFound",
-    "GenlClient",
-    "GenlFamily",
+    "Finding",
     "GenlMessage",
     "GroupInfo",
     "GroupNotFound",
     "OpInfo",
     "OpPolicy",
     "Policy",
-    "Replies",
-    "get_family",
-    "get_policy",
-    "list_families",
+    "compare",
+    "families",
+    "getfamily",
+    "getpolicy",
+    "validate_request",
 ]

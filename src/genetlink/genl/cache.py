@@ -2,32 +2,27 @@
 
 Family ids are assigned when a module registers its family, so they change when a module is
 reloaded. The cache listens on nlctrl's "notify" group (CTRL_CMD_NEWFAMILY/DELFAMILY) with a
-socket of its own that is drained before every lookup without blocking, expires entries after
-`ttl` seconds, and lets callers invalidate a name whose id stopped answering.
+socket of its own that is drained before every lookup without waiting, expires entries after
+`ttl` seconds, and lets callers invalidate a name whose id stopped answering. Lookups are
+exchanges over the request socket's engine, so either front runs them:
 
-`FamilyTable` is the part both fronts share (entries, expiry, nlctrl events, and the lookups
-as flows, see `genetlink.genl.flow`); `FamilyCache` runs it on a blocking socket and
-`genetlink.genl.aio_client.AsyncFamilyCache` on an asyncio one.
+    cache = FamilyCache(sock.engine, open_watcher=lambda: NetlinkSocket(NETLINK_GENERIC))
+    info = sock.run(cache.get("netdev"))
 """
 
 from __future__ import annotations
 
 import logging
-import select
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import Protocol
 
+from ..core.engine import Engine, Notification
+from ..core.exchange import Exchange
 from ..wire import constants as c
 from ..wire.errors import DecodeError, Overrun
 from ..wire.genl import genl_command
-from ..wire.message import Message
-from .flow import Flow, run
-from .nlctrl import FamilyInfo, decode_family, getfamily_flow
-
-if TYPE_CHECKING:
-    from ..core.engine import Engine
-    from ..socket import NetlinkSocket
+from .nlctrl import NOTIFY_GROUP, FamilyInfo, decode_family, getfamily
 
 log = logging.getLogger("genetlink.genl")
 
@@ -42,66 +37,60 @@ _FAMILY_EVENTS = (
 class Watcher(Protocol):
     """What the cache needs of its notification socket (either front's socket has it)."""
 
-    engine: Engine
-
     def join(self, group: int) -> None:
         """Join a multicast group."""
+
+    def poll_notification(self) -> Notification | None:
+        """The next notification that has arrived, without waiting."""
 
     def close(self) -> None:
         """Close the socket."""
 
 
-W = TypeVar("W", bound=Watcher)
+class FamilyCache:
+    """Families by name with expiry and nlctrl events; lookups are exchanges over `engine`
+    (that of a NETLINK_GENERIC socket).
 
-
-class FamilyTable(Generic[W]):
-    """Families by name with expiry and nlctrl events, independent of the socket front;
-    lookups go through `sock` (a NETLINK_GENERIC socket).
-
-    netns:  the namespace of the notification socket (that of `sock`)
-    watch:  open a second socket joined to nlctrl's "notify" group, so that module loads and
-            unloads refresh the cache (disable to save the socket)
+    open_watcher: opens the notification socket (on the first lookup), joined to nlctrl's
+            "notify" group so that module loads and unloads refresh the cache; None: no
+            watching (entries then live for `ttl`, or until invalidated)
     ttl:    seconds an entry is trusted without a notification (None: until invalidated)
-    open_socket: makes the notification socket instead (test doubles plug in here)
+    timeout: seconds a lookup waits for nlctrl's answer
     """
 
     def __init__(
         self,
-        sock: W,
+        engine: Engine,
         *,
-        netns: str | None = None,
-        watch: bool = True,
+        open_watcher: Callable[[], Watcher] | None = None,
         ttl: float | None = 300.0,
         timeout: float | None = 5.0,
         clock: Callable[[], float] = time.monotonic,
-        open_socket: Callable[[], W] | None = None,
     ) -> None:
-        self.sock = sock
-        self.netns = netns
-        self.watch = watch
+        self.engine = engine
         self.ttl = ttl
         self.timeout = timeout
+        self._open_watcher = open_watcher
         self._clock = clock
-        self._open_socket = open_socket
         self._entries: dict[str, tuple[FamilyInfo, float]] = {}
-        self._watcher: W | None = None
+        self._watcher: Watcher | None = None
         self.lookups = 0  # requests sent to nlctrl, for tests and curiosity
 
-    def get_flow(self, name: str) -> Flow[FamilyInfo]:
-        """The flow of `get`: the cached entry when fresh, else a lookup."""
+    def get(self, name: str) -> Exchange[FamilyInfo]:
+        """The family called `name`: the cached entry when fresh, else a lookup
+        (CTRL_CMD_GETFAMILY do). FamilyNotFound when the kernel has no such family."""
         self.poll()
         entry = self._entries.get(name)
-        now = self._clock()
-        if entry is not None and (self.ttl is None or now - entry[1] < self.ttl):
+        if entry is not None and (self.ttl is None or self._clock() - entry[1] < self.ttl):
             return entry[0]
-        return (yield from self.refresh_flow(name))
+        return (yield from self.refresh(name))
 
-    def refresh_flow(self, name: str) -> Flow[FamilyInfo]:
-        """The flow of `refresh`: ask nlctrl (CTRL_CMD_GETFAMILY do) whatever is cached."""
-        yield from self._watch_flow()
+    def refresh(self, name: str) -> Exchange[FamilyInfo]:
+        """Ask nlctrl, whatever is cached."""
+        self._watch()
         self.lookups += 1
         try:
-            info = yield from getfamily_flow(name, self.timeout)
+            info = yield from getfamily(self.engine, name, self.timeout)
         except BaseException:
             self._entries.pop(name, None)
             raise
@@ -125,44 +114,28 @@ class FamilyTable(Generic[W]):
 
     # -- nlctrl notifications ---------------------------------------------------------------
 
-    def _watch_flow(self) -> Flow[None]:
-        """Open the notification socket on first use; nlctrl's group id comes from nlctrl."""
-        if not self.watch or self._watcher is not None:
+    def _watch(self) -> None:
+        """Open the notification socket on first use (nlctrl's group id is fixed)."""
+        if self._open_watcher is None or self._watcher is not None:
             return
-        info = yield from getfamily_flow("nlctrl", self.timeout)
-        if self._watcher is not None:
-            return  # another flow opened it while this one waited (asyncio)
         watcher = self._open_watcher()
         try:
-            watcher.join(info.group("notify").id)
+            watcher.join(NOTIFY_GROUP)
         except BaseException:
             watcher.close()
             raise
         self._watcher = watcher
 
-    def _open_watcher(self) -> W:
-        if self._open_socket is not None:
-            return self._open_socket()
-        return self._new_socket()
-
-    def _new_socket(self) -> W:
-        """A new NETLINK_GENERIC socket of the front in use, in `netns`."""
-        raise NotImplementedError
-
-    def _next_event(self, watcher: W) -> Message | Overrun | None:
-        """The next nlctrl notification that has already arrived, without blocking."""
-        raise NotImplementedError
-
     def poll(self) -> int:
-        """Apply the nlctrl notifications that have arrived; never blocks. Returns how many."""
+        """Apply the nlctrl notifications that have arrived; never waits. Returns how many."""
         watcher = self._watcher
         handled = 0
-        while watcher is not None and (item := self._next_event(watcher)) is not None:
+        while watcher is not None and (item := watcher.poll_notification()) is not None:
             self._apply(item)
             handled += 1
         return handled
 
-    def _apply(self, item: Message | Overrun) -> None:
+    def _apply(self, item: Notification) -> None:
         if isinstance(item, Overrun):
             log.info("nlctrl notifications overran; forgetting every cached family")
             self._entries.clear()
@@ -185,27 +158,4 @@ class FamilyTable(Generic[W]):
             self._watcher = None
 
 
-class FamilyCache(FamilyTable["NetlinkSocket"]):
-    """Families by name, resolved on first use through a blocking socket (options: see
-    `FamilyTable`)."""
-
-    def get(self, name: str) -> FamilyInfo:
-        """The family called `name`; resolved (CTRL_CMD_GETFAMILY do) when not cached.
-
-        Raises FamilyNotFound when the kernel has no such family.
-        """
-        return run(self.get_flow(name), self.sock)
-
-    def refresh(self, name: str) -> FamilyInfo:
-        """Ask nlctrl again, whatever is cached."""
-        return run(self.refresh_flow(name), self.sock)
-
-    def _new_socket(self) -> NetlinkSocket:
-        from ..socket import NetlinkSocket  # the genl layer sits on the socket front
-
-        return NetlinkSocket(c.NETLINK_GENERIC, netns=self.netns)
-
-    def _next_event(self, watcher: NetlinkSocket) -> Message | Overrun | None:
-        if watcher.engine.notifications or select.select([watcher], [], [], 0)[0]:
-            return watcher.next_notification(timeout=0.5)
-        return None
+__all__ = ["FamilyCache", "Watcher"]

@@ -1,6 +1,6 @@
 """Spec drift: where a YAML spec and the running kernel's policy disagree.
 
-    report = check_family(client, load_family("netdev"))
+    report = compare(load_family("netdev"), policy, info)   # or GenlClient.drift(family)
     for finding in report.findings:
         ...  # finding.kind, finding.path ("dev-get.do.request.ifindex"), finding.spec, .kernel
 
@@ -25,15 +25,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..schema.model import Attribute, AttributeSet, Family, Operation
 from ..wire.codecs import RANGES, SIZES
-from .nlctrl import AttrPolicy, FamilyInfo, Policy, get_family, get_policy
-
-if TYPE_CHECKING:
-    from ..socket import NetlinkSocket
-    from .client import GenlClient
+from .nlctrl import AttrPolicy, FamilyInfo, Policy
 
 log = logging.getLogger("genetlink.genl")
 
@@ -303,22 +299,4 @@ def compare(family: Family, policy: Policy, info: FamilyInfo) -> DriftReport:
     return report
 
 
-def check_family(client_or_sock: GenlClient | NetlinkSocket, family: Family) -> DriftReport:
-    """Fetch the kernel's policy and family info for `family.name` and `compare` (blocking).
-
-    FamilyNotFound when the kernel has no such family.
-    """
-    policy_of = getattr(client_or_sock, "policy", None)
-    resolve = getattr(client_or_sock, "resolve", None)
-    if callable(policy_of) and callable(resolve):
-        info: FamilyInfo = resolve(family.name)
-        policy: Policy = policy_of(family.name)
-    else:
-        sock: NetlinkSocket = client_or_sock  # type: ignore[assignment]
-        info = get_family(sock, family.name)
-        policy = get_policy(sock, family.name)
-    return compare(family, policy, info)
-
-
-__all__ = ["INT_RANGES", "KINDS", "TYPE_MAP", "DriftReport", "Finding", "check_family",
-           "compare"]  # fmt: skip
+__all__ = ["INT_RANGES", "KINDS", "TYPE_MAP", "DriftReport", "Finding", "compare"]  # fmt: skip

@@ -11,23 +11,23 @@ import logging
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
+from ..core import exchange as ex
+from ..core.engine import Engine
+from ..core.exchange import Exchange
 from ..wire import constants as c
 from ..wire.attrs import AttrBuilder, Attrs, iter_attrs
 from ..wire.codecs import SCALARS, decode_string
 from ..wire.constants import NLA_TYPE_MASK
 from ..wire.errors import DecodeError, GenetlinkError, NetlinkError, NetlinkNotFoundError
-from ..wire.genl import GENLMSGHDR, genl_attrs_start, genl_command
+from ..wire.genl import genl_attrs_start, genl_command, genl_payload
 from ..wire.message import Message
 from ..wire.policy import decode_policy
-from .flow import Call, Flow, run
 
 _U16 = SCALARS["u16"].unpack_from
 _U32 = SCALARS["u32"].unpack_from
 
-if TYPE_CHECKING:
-    from ..socket import NetlinkSocket
 
 #: Operation flag bits (CTRL_ATTR_OP_FLAGS) by the names the kernel's nlctrl spec uses.
 OP_FLAGS: dict[str, int] = {
@@ -381,8 +381,7 @@ def _fix_op_ids(
 
 
 def _request(cmd: int, build: AttrBuilder | None = None) -> bytes:
-    body = GENLMSGHDR.pack(cmd, _CTRL_VERSION, 0)
-    return body + build.bytes() if build is not None else body
+    return genl_payload(cmd, _CTRL_VERSION, build.bytes() if build is not None else b"")
 
 
 def _select(family: str | int) -> AttrBuilder:
@@ -394,15 +393,20 @@ def _select(family: str | int) -> AttrBuilder:
     return build
 
 
-# -- requests, as flows (run by either front: see flow.py) ------------------------------------
+# -- requests, as exchanges (run by either front: see genetlink.core.exchange) ---------------
 
 
-def getfamily_flow(family: str | int, timeout: float | None = 5.0) -> Flow[FamilyInfo]:
+def getfamily(engine: Engine, family: str | int,
+              timeout: float | None = 5.0) -> Exchange[FamilyInfo]:  # fmt: skip
     """Resolve a family by name or id (a CTRL_CMD_GETFAMILY *do*, so the kernel may autoload
-    its module); FamilyNotFound when the namespace has no such family."""
+    its module); FamilyNotFound when the namespace has no such family.
+
+        info = sock.run(getfamily(sock.engine, "netdev"))
+    """
     payload = _request(c.CTRL_CMD_GETFAMILY, _select(family))
     try:
-        replies = yield Call(False, c.GENL_ID_CTRL, payload, 0, "getfamily", timeout)
+        replies = yield from ex.request(engine, c.GENL_ID_CTRL, payload, operation="getfamily",
+                                        timeout=timeout)  # fmt: skip
     except NetlinkNotFoundError as exc:
         raise FamilyNotFound(family, operation="getfamily", seq=exc.seq,
                              message=exc.message) from exc  # fmt: skip
@@ -412,15 +416,16 @@ def getfamily_flow(family: str | int, timeout: float | None = 5.0) -> Flow[Famil
     raise DecodeError(f"nlctrl answered getfamily {family} without a family message")
 
 
-def families_flow(timeout: float | None = 5.0) -> Flow[list[FamilyInfo]]:
+def families(engine: Engine, timeout: float | None = 5.0) -> Exchange[list[FamilyInfo]]:
     """Every family registered in the namespace (CTRL_CMD_GETFAMILY dump)."""
     payload = _request(c.CTRL_CMD_GETFAMILY)
-    replies = yield Call(True, c.GENL_ID_CTRL, payload, 0, "getfamily", timeout)
+    replies = yield from ex.dump(engine, c.GENL_ID_CTRL, payload, operation="getfamily",
+                                 timeout=timeout)  # fmt: skip
     return [decode_family(msg) for msg in replies if msg.type == c.GENL_ID_CTRL]
 
 
-def getpolicy_flow(family: str | int, op: int | None = None,
-                   timeout: float | None = 5.0) -> Flow[Policy]:  # fmt: skip
+def getpolicy(engine: Engine, family: str | int, op: int | None = None,
+              timeout: float | None = 5.0) -> Exchange[Policy]:  # fmt: skip
     """The attribute policies of a family, or of one operation (CTRL_CMD_GETPOLICY dump).
 
     A family (or operation) without any policy gives an empty Policy: the kernel answers
@@ -431,8 +436,9 @@ def getpolicy_flow(family: str | int, op: int | None = None,
     if op is not None:
         build.put_u32(c.CTRL_ATTR_OP, op)
     try:
-        replies = yield Call(True, c.GENL_ID_CTRL, _request(c.CTRL_CMD_GETPOLICY, build), 0,
-                             "getpolicy", timeout)  # fmt: skip
+        replies = yield from ex.dump(engine, c.GENL_ID_CTRL,
+                                     _request(c.CTRL_CMD_GETPOLICY, build),
+                                     operation="getpolicy", timeout=timeout)  # fmt: skip
     except NetlinkError as exc:
         if exc.errno == errno.ENODATA:
             return Policy(family if isinstance(family, int) else None)
@@ -445,7 +451,7 @@ def getpolicy_flow(family: str | int, op: int | None = None,
         if msg.type == c.GENL_ID_CTRL:
             decode_policy_message(msg, policy, entries)
     if op is None and any(op_id == 0 for op_id, _ in entries):
-        info = yield from getfamily_flow(family, timeout)
+        info = yield from getfamily(engine, family, timeout)
         if info.op(0) is None or len(entries) > 1:
             _fix_op_ids(policy, entries, None, info)
     else:
@@ -457,25 +463,10 @@ def getpolicy_flow(family: str | int, op: int | None = None,
     return policy
 
 
-def get_family(sock: NetlinkSocket, family: str | int, *,
-               timeout: float | None = 5.0) -> FamilyInfo:  # fmt: skip
-    """Resolve a family by name (or id); see `getfamily_flow`."""
-    return run(getfamily_flow(family, timeout), sock)
-
-
-def list_families(sock: NetlinkSocket, *, timeout: float | None = 5.0) -> list[FamilyInfo]:
-    """Every family registered in the socket's namespace; see `families_flow`."""
-    return run(families_flow(timeout), sock)
-
-
-def get_policy(sock: NetlinkSocket, family: str | int, op: int | None = None, *,
-               timeout: float | None = 5.0) -> Policy:  # fmt: skip
-    """The attribute policies of a family or of one operation; see `getpolicy_flow`."""
-    return run(getpolicy_flow(family, op, timeout), sock)
-
-
 __all__ = [
+    "NOTIFY_GROUP",
     "OP_FLAGS",
+    "STALE_ERRNOS",
     "AttrPolicy",
     "FamilyInfo",
     "FamilyNotFound",
@@ -486,11 +477,9 @@ __all__ = [
     "Policy",
     "decode_family",
     "decode_policy_message",
-    "families_flow",
-    "get_family",
-    "get_policy",
-    "getfamily_flow",
-    "getpolicy_flow",
-    "list_families",
+    "families",
+    "family_event",
+    "getfamily",
+    "getpolicy",
     "op_flag_names",
 ]

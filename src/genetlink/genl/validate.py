@@ -1,7 +1,6 @@
 """Check a request against the running kernel's policy before sending it.
 
-    validator = PolicyValidator(client, "netdev", codec)
-    body = validator.check("dev-get", {"ifindex": 0})   # EncodeError: .ifindex ... minimum 1
+    validate_request(policy, op_id, "do", body)   # EncodeError: .1: 0 is below ... minimum 1
 
 The kernel would reject the same request with EINVAL/ERANGE and an ext-ACK; checking first
 names the attribute by path without a round trip, and uses the kernel's limits rather than
@@ -15,29 +14,26 @@ ranges and masks, bitfield32 masks; nests and nested arrays through their policy
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 from ..wire import constants as c
 from ..wire.attrs import iter_attrs
 from ..wire.codecs import INT_FORMATS, SIZES
 from ..wire.errors import EncodeError
-from .flow import Flow
-from .nlctrl import AttrPolicy, Policy, getpolicy_flow
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from ..codec.family import FamilyCodec
-    from .client import GenlClient
+from .nlctrl import AttrPolicy, Policy
 
 _VARIABLE = {"uint": False, "sint": True}  # NLA_UINT/NLA_SINT: 4 or 8 bytes; value: signed
+
+
+#: Attribute numbers through nests -> a path by name (".info.ifindex"), for error messages.
+Namer = Callable[[list[int]], str]
 
 
 class _Walk:
     """One request's walk; `numbers` is the path of attribute numbers to the current one."""
 
-    def __init__(self, policy: Policy, body: bytes, label: str, namer: Any = None,
-                 strict: bool = True) -> None:  # fmt: skip
+    def __init__(self, policy: Policy, body: bytes, label: str, namer: Namer | None,
+                 strict: bool) -> None:  # fmt: skip
         self.policy = policy
         self.strict = strict
         self.body = body
@@ -144,13 +140,13 @@ class _Walk:
 
 
 def validate_request(policy: Policy, op_id: int, mode: str, body: bytes, *,
-                     header_size: int = 0, codec: FamilyCodec | None = None,
-                     op_name: str | None = None, strict: bool = True) -> None:  # fmt: skip
+                     header_size: int = 0, namer: Namer | None = None,
+                     label: str | None = None, strict: bool = True) -> None:  # fmt: skip
     """Raise EncodeError where the request `body` breaks the kernel's policy for `op_id`.
 
     `body` is what follows the genlmsghdr: the family's fixed header (`header_size` bytes,
     padded to 4) then attributes. `mode` is "do" or "dump". Paths in errors are attribute
-    numbers (".2.1"), with the spec's names too when `codec` and `op_name` are given.
+    numbers (".2.1"), with names too when a `namer` gives them; `label` names the request.
     An operation for which the kernel reports no policy, or an empty one (maxattr 0: the
     kernel does not parse its attributes at all), passes unchecked. `strict=False` (ops the
     kernel validates leniently, the spec's ``dont-validate: [strict]``) lets unknown
@@ -159,92 +155,8 @@ def validate_request(policy: Policy, op_id: int, mode: str, body: bytes, *,
     attrs = policy.op(op_id, mode)
     if not attrs:
         return
-    label = f"{op_name or f'cmd {op_id}'} {mode}"
-    namer = None
-    if codec is not None and op_name is not None and op_name in codec.family.operations:
-        set_name = codec.family.operations[op_name].attribute_set
-        namer = _namer(codec, set_name)
-    walk = _Walk(policy, body, label, namer, strict)
+    walk = _Walk(policy, body, f"{label or f'cmd {op_id}'} {mode}", namer, strict)
     walk.attrs(attrs, None, (header_size + 3) & ~3, len(body), [])
 
 
-def validation_flow(policy: Policy | None, family: str, number: int, mode: str, body: bytes,
-                    codec: FamilyCodec | None, operation: str,
-                    timeout: float | None) -> Flow[Policy]:  # fmt: skip
-    """Check a request body against the kernel's policy (fetched first when `policy` is None,
-    through nlctrl); returns the policy for the caller to keep. EncodeError when it fails."""
-    if policy is None:
-        policy = yield from getpolicy_flow(family, timeout=timeout)
-    op = codec.family.operations.get(operation) if codec is not None else None
-    validate_request(policy, number, mode, body,
-                     header_size=op.fixed_header_size if op is not None else 0,
-                     codec=codec, op_name=operation if op is not None else None,
-                     strict=op is None or "strict" not in op.dont_validate)  # fmt: skip
-    return policy
-
-
-def _namer(codec: FamilyCodec, set_name: str | None) -> Any:
-    def name(numbers: list[int]) -> str:
-        return codec.name_path(set_name, numbers)
-
-    return name
-
-
-class PolicyValidator:
-    """Validates requests of one family against the kernel's policy, fetched once and cached.
-
-    `codec` (a schema FamilyCodec) lets `check` take op names and values; without it ops are
-    command numbers and requests are encoded bodies (bytes after the genlmsghdr).
-    """
-
-    def __init__(self, client: GenlClient, family_name: str,
-                 codec: FamilyCodec | None = None) -> None:  # fmt: skip
-        self.client = client
-        self.family_name = family_name
-        self.codec = codec
-        self._policy: Policy | None = None
-
-    @property
-    def policy(self) -> Policy:
-        """The kernel's policy of the family (fetched on first use)."""
-        if self._policy is None:
-            self._policy = self.client.policy(self.family_name)
-        return self._policy
-
-    def refresh(self) -> None:
-        """Forget the cached policy (after the family was re-registered, say)."""
-        self._policy = None
-
-    def check(self, op: str | int, values_or_body: Mapping[str, Any] | bytes | None = None,
-              mode: str = "do") -> bytes:  # fmt: skip
-        """Encode (when given values) and validate a request; returns the body to send.
-
-        EncodeError names the offending attribute. Values need a codec.
-        """
-        codec = self.codec
-        if codec is None:
-            if not isinstance(op, int) or not isinstance(values_or_body, bytes | bytearray | None):
-                raise EncodeError(f"{self.family_name}: without a codec give a command number "
-                                  "and an encoded body")  # fmt: skip
-            body = bytes(values_or_body or b"")
-            validate_request(self.policy, op, mode, body)
-            return body
-        operation = codec.family.op_by_request(op) if isinstance(op, int) else codec.operation(op)
-        if operation is None:  # a number the spec does not know: check by number only
-            assert isinstance(op, int)
-            body = bytes(values_or_body or b"")  # type: ignore[arg-type]
-            validate_request(self.policy, op, mode, body)
-            return body
-        if isinstance(values_or_body, bytes | bytearray):
-            op_id, _ = codec.encode(operation, None, mode=mode)
-            body = bytes(values_or_body)
-        else:
-            op_id, body = codec.encode(operation, values_or_body, mode=mode)
-        validate_request(self.policy, op_id, mode, body,
-                         header_size=operation.fixed_header_size, codec=codec,
-                         op_name=operation.name,
-                         strict="strict" not in operation.dont_validate)  # fmt: skip
-        return body
-
-
-__all__ = ["PolicyValidator", "validate_request"]
+__all__ = ["Namer", "validate_request"]

@@ -6,13 +6,24 @@
 
 from __future__ import annotations
 
+import copy
 import errno as _errno
 import os
-from typing import Any
+from typing import Any, Self
 
 
 class GenetlinkError(Exception):
     """Base of every error this library raises on purpose."""
+
+
+def _strerror(code: int) -> str:
+    """The errno's text; any number (a peer may send INT_MIN) gives a readable one."""
+    if not code:
+        return "Success"
+    try:
+        return os.strerror(code)
+    except (ValueError, OverflowError):
+        return f"Unknown error {code}"
 
 
 class NetlinkError(GenetlinkError, OSError):
@@ -48,8 +59,9 @@ class NetlinkError(GenetlinkError, OSError):
         missing_path: str | None = None,
         cookie: bytes | None = None,
         policy: dict[str, Any] | None = None,
+        request: bytes | None = None,
     ) -> None:
-        super().__init__(code, os.strerror(code) if code else "Success")
+        super().__init__(code, _strerror(code))
         self.operation = operation
         self.msg_type = msg_type
         self.seq = seq
@@ -61,7 +73,7 @@ class NetlinkError(GenetlinkError, OSError):
         self.missing_path = missing_path
         self.cookie = cookie
         self.policy = policy
-        self.request: bytes | None = None
+        self.request = request
 
     def __str__(self) -> str:
         parts = [f"[Errno {self.errno}] {self.strerror}"]
@@ -77,6 +89,14 @@ class NetlinkError(GenetlinkError, OSError):
         if self.policy:
             parts.append("policy " + ", ".join(f"{k}={v}" for k, v in self.policy.items()))
         return ": ".join(parts)
+
+    def named(self, **names: Any) -> Self:
+        """A copy of this error with names filled in (`operation`, `attr_path`,
+        `missing_path`): what a client says once it has explained the error from the request
+        it sent."""
+        err = copy.copy(self)
+        err.__dict__.update(names)
+        return err
 
     def __reduce__(self) -> Any:
         return (_rebuild_netlink_error, (type(self), self.errno, dict(self.__dict__)))
@@ -127,18 +147,25 @@ class EncodeError(GenetlinkError, ValueError):
 
 
 class DumpInterrupted(GenetlinkError):
-    """A dump kept coming back with NLM_F_DUMP_INTR after the allowed retries.
+    """A dump came back with NLM_F_DUMP_INTR: the kernel's table changed while it was read.
 
-    `partial` holds the messages of the last attempt; they may be inconsistent.
+    A collected dump is repeated first; after the allowed retries this carries the messages of
+    the last attempt in `partial` (they may be inconsistent). A streamed dump cannot be
+    repeated behind its reader: it is read to its end, then this is raised with `streamed`
+    set and `partial` empty (what was delivered may be inconsistent: dump again).
     """
 
-    def __init__(self, attempts: int, partial: list[Any]) -> None:
+    def __init__(self, attempts: int, partial: list[Any], *, streamed: bool = False) -> None:
         self.attempts = attempts
         self.partial = partial
-        super().__init__(
-            f"dump interrupted by concurrent changes {attempts} times; "
-            f"{len(partial)} messages of the last attempt are in .partial"
-        )
+        self.streamed = streamed
+        if streamed:
+            text = ("dump interrupted by concurrent changes: the objects delivered may be "
+                    "inconsistent; dump again")  # fmt: skip
+        else:
+            text = (f"dump interrupted by concurrent changes {attempts} times; "
+                    f"{len(partial)} messages of the last attempt are in .partial")  # fmt: skip
+        super().__init__(text)
 
 
 class Overrun(GenetlinkError, OSError):
@@ -152,14 +179,27 @@ class Overrun(GenetlinkError, OSError):
         super().__init__(_errno.ENOBUFS, detail)
 
 
-class Truncated(GenetlinkError):
-    """A datagram was larger than the receive buffer; its tail was cut off by the kernel."""
+class Truncated(GenetlinkError, OSError):
+    """A datagram was larger than the receive buffer; its tail was cut off by the kernel.
+
+    An OSError with errno EMSGSIZE, like the failed receive it reports.
+    """
 
     def __init__(self, size: int, buffer_size: int, header: bytes = b"") -> None:
         self.size = size
         self.buffer_size = buffer_size
         self.header = header  # the datagram's first bytes, to tell whose answer was lost
         super().__init__(
+            _errno.EMSGSIZE,
             f"datagram of {size} bytes truncated to the {buffer_size}-byte receive buffer "
-            "(the buffer has grown for the next one)"
+            "(the buffer has grown for the next one)",
         )
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+class NetlinkWarning(UserWarning):
+    """The kernel accepted a request but said something about it (an ext-ACK message on
+    success), or a request's answer was not what its call expects. Issued with `warnings`, so
+    a caller can filter them, log them (logging.captureWarnings) or turn them into errors."""

@@ -13,6 +13,11 @@ GENLMSGHDR = struct.Struct("=BBH")
 _pack_genl = GENLMSGHDR.pack
 
 
+def genl_payload(cmd: int, version: int, attrs: bytes = b"") -> bytes:
+    """genlmsghdr + attributes: the payload of a Generic Netlink message."""
+    return _pack_genl(cmd, version, 0) + attrs
+
+
 def build_genl_message(
     family_id: int, cmd: int, version: int, flags: int, seq: int, port: int, attrs: bytes = b""
 ) -> bytes:
@@ -21,8 +26,7 @@ def build_genl_message(
     pad = -length & 3
     return (
         build_header(length, family_id, flags, seq, port)
-        + _pack_genl(cmd, version, 0)
-        + attrs
+        + genl_payload(cmd, version, attrs)
         + (b"\0" * pad if pad else b"")
     )
 

@@ -1,0 +1,109 @@
+"""The front-independent part of a Generic Netlink client, and how handles are put together.
+
+A client owns one request socket (nlctrl lookups and every family's requests go over it), a
+family cache that nlctrl's announcements keep fresh, and the handles it gave out. The fronts
+(`GenlClient`, `AsyncGenlClient`) add only the waiting.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+from ..codec.family import FamilyCodec
+from ..core.exchange import Exchange
+from ..genl.cache import FamilyCache
+from ..genl.drift import DriftReport, compare
+from ..genl.nlctrl import FamilyInfo, getpolicy
+from ..schema.model import Family
+from .codecs import Codec, RawCodec, SpecCodec
+from .core import DEFAULT_TIMEOUT, Closable, Subscriber
+from .resolver import GenlResolver
+
+S = TypeVar("S", bound=Subscriber)
+H = TypeVar("H", bound=Closable)
+
+#: A codec for `family()`: a schema Family, a FamilyCodec built from one, or None (numbers).
+CodecSource = Family | FamilyCodec | None
+
+
+def family_model(name_or_family: str | os.PathLike[str] | Family, *,
+                 spec_path: str | os.PathLike[str] | None = None,
+                 env: Mapping[str, str] | None = None) -> Family:  # fmt: skip
+    """The family model: given, or loaded from a spec name on the search path or a file."""
+    if isinstance(name_or_family, Family):
+        return name_or_family
+    from ..loader.search import load_family  # the loader only when a spec is looked for
+
+    return load_family(os.fspath(name_or_family), path=spec_path, env=env)
+
+
+def make_codec(name: str, source: CodecSource, resolver: GenlResolver) -> Codec[Any]:
+    """The handle's codec: from a model, or by number (fixed header size from nlctrl)."""
+    if source is None:
+        return RawCodec(name, lambda: resolver.info.hdrsize if resolver.info is not None else 0)
+    return SpecCodec(source)
+
+
+class GenlClientBase(Generic[S, H]):
+    """What `GenlClient` and `AsyncGenlClient` share (the options are documented there)."""
+
+    def __init__(
+        self,
+        netns: str | None = None,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        cache_ttl: float | None = 300.0,
+        watch_families: bool = True,
+        transport_factory: Callable[[], Any] | None = None,
+        **socket_options: Any,
+    ) -> None:
+        self.netns = netns
+        self.timeout = timeout
+        self.transport_factory = transport_factory
+        self.socket_options = socket_options
+        self._handles: list[H] = []
+        self.sock: S = self._open_socket()
+        self.cache = FamilyCache(
+            self.sock.engine, open_watcher=self._open_socket if watch_families else None,
+            ttl=cache_ttl, timeout=timeout,
+        )  # fmt: skip
+
+    def _open_socket(self) -> S:
+        """A new NETLINK_GENERIC socket of the front, in the client's namespace."""
+        raise NotImplementedError
+
+    def _transport(self) -> Any:
+        return self.transport_factory() if self.transport_factory is not None else None
+
+    def _resolver(self, name: str, source: CodecSource) -> GenlResolver:
+        version = None
+        if source is not None:
+            model = source.family if isinstance(source, FamilyCodec) else source
+            version = model.version or None
+        return GenlResolver(name, self.cache, version)
+
+    def _keep(self, handle: H) -> H:
+        self._handles.append(handle)
+        return handle
+
+    def _drift(self, family: Family) -> Exchange[DriftReport]:
+        info: FamilyInfo = yield from self.cache.get(family.name)
+        policy = yield from getpolicy(self.sock.engine, family.name, timeout=self.timeout)
+        return compare(family, policy, info)
+
+    def close(self) -> None:
+        """Close every socket of the client and of the handles it gave out."""
+        handles, self._handles = self._handles, []
+        for handle in handles:
+            handle.close()
+        self.cache.close()
+        self.sock.close()
+
+    def __repr__(self) -> str:
+        where = f" in {self.netns}" if self.netns else ""
+        return f"{type(self).__name__}(port {getattr(self.sock, 'port', '?')}{where})"
+
+
+__all__ = ["CodecSource", "GenlClientBase", "family_model", "make_codec"]

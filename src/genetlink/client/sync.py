@@ -1,0 +1,188 @@
+"""The blocking clients: `FamilyHandle`, `GenlClient` and `open_family`.
+
+    with open_family("netdev") as netdev:                  # any family a spec describes
+        for dev in netdev.dump("dev-get"):
+            print(dev["ifindex"])
+    with GenlClient() as genl:                            # Generic Netlink by name
+        ethtool = genl.family("ethtool")
+        print(genl.policy("ethtool"))
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar, Unpack, overload
+
+from ..codec.family import Decoded, FamilyCodec
+from ..genl.drift import DriftReport
+from ..genl.message import GenlMessage
+from ..genl.nlctrl import FamilyInfo, Policy, families, getpolicy
+from ..schema.model import Family
+from ..socket import NetlinkSocket
+from ..wire import constants as c
+from ..wire.errors import Overrun
+from .codecs import Attributes, Codec, SpecCodec
+from .core import DEFAULT_TIMEOUT, CallOptions, Closable, HandleBase, Replies
+from .genl import CodecSource, GenlClientBase, family_model, make_codec
+from .resolver import RawResolver, Resolver
+
+R = TypeVar("R")
+
+
+class FamilyHandle(HandleBase[R, NetlinkSocket]):
+    """One family on the running kernel: requests, dumps and notifications.
+
+    Get one from `open_family` (by spec) or `GenlClient.family` (by name, with or without a
+    spec). With a spec, operations and attributes go by the spec's names (`dev-index`;
+    `dev_index` works too) and replies are lazily decoded `Decoded` mappings; without one,
+    commands are numbers, attributes bytes or an `AttrBuilder`, and replies `GenlMessage`
+    views. Errors from the kernel are `NetlinkError`s naming the operation and, when the
+    kernel points at one, the attribute by path; ext-ACK warnings are `NetlinkWarning`s.
+    """
+
+    def __init__(self, resolver: Resolver, codec: Codec[R], sock: NetlinkSocket,
+                 open_socket: Callable[[], NetlinkSocket], *,
+                 timeout: float | None = DEFAULT_TIMEOUT,
+                 owner: Closable | None = None) -> None:  # fmt: skip
+        super().__init__(resolver, codec, sock.engine, open_socket, timeout=timeout,
+                         owner=owner)  # fmt: skip
+        #: the request socket (shared with the client the handle came from)
+        self.sock = sock
+
+    def resolve(self) -> FamilyInfo | None:
+        """Look the family up now (through the client's cache); None for netlink-raw."""
+        return self.sock.run(self.resolver.resolve())
+
+    def do(self, op: str | int, attrs: Attributes = None,
+           **options: Unpack[CallOptions]) -> R | None:  # fmt: skip
+        """Send a request and wait for its ACK: the reply, or None when the kernel only
+        acknowledged. Options: `flags`, `timeout`, `validate` (see `CallOptions`)."""
+        return self.sock.run(self._do(op, attrs, options))
+
+    def do_all(self, op: str | int, attrs: Attributes = None,
+               **options: Unpack[CallOptions]) -> Replies[R]:  # fmt: skip
+        """A request whose answer is several replies: every one, decoded when accessed."""
+        return self.sock.run(self._do_all(op, attrs, options))
+
+    def dump(self, op: str | int, attrs: Attributes = None,
+             **options: Unpack[CallOptions]) -> Iterator[R]:  # fmt: skip
+        """A dump, streamed: each object as its datagram arrives, up to NLMSG_DONE. Errors
+        (and DumpInterrupted, when the kernel's table changed meanwhile) come from iterating."""
+        return self.sock.iterate(self._dump(op, attrs, options))
+
+    def notifications(self, timeout: float | None = None) -> Iterator[R | Overrun]:
+        """Notifications of the subscribed groups as they arrive, decoded; stops after
+        `timeout` seconds without one (None: never). An `Overrun` item means some were lost
+        (ENOBUFS): resynchronise (dump again), then go on."""
+        return self._listener().iterate(self._notifications(timeout))
+
+    def __enter__(self) -> FamilyHandle[R]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class GenlClient(GenlClientBase[NetlinkSocket, FamilyHandle[Any]]):
+    """A Generic Netlink connection (in network namespace `netns` when given).
+
+    timeout:        default seconds to wait for an answer (None: forever)
+    cache_ttl:      seconds a resolved family is trusted without an nlctrl notification
+    watch_families: listen to nlctrl's "notify" group to refresh the family cache
+    transport_factory: makes the socket-like object under each socket the client opens
+                    (test doubles: `FakeKernel(...).transport`)
+    Other keyword arguments go to every socket the client opens (`rcvbuf`, ...).
+    """
+
+    def _open_socket(self) -> NetlinkSocket:
+        return NetlinkSocket(c.NETLINK_GENERIC, netns=self.netns, transport=self._transport(),
+                             **self.socket_options)  # fmt: skip
+
+    @overload
+    def family(self, name: str, codec: None = None) -> FamilyHandle[GenlMessage]: ...
+    @overload
+    def family(self, name: str, codec: Family | FamilyCodec) -> FamilyHandle[Decoded]: ...
+
+    def family(self, name: str, codec: CodecSource = None) -> FamilyHandle[Any]:
+        """A handle on family `name`, resolved now (FamilyNotFound when it does not exist).
+
+        `codec` (a schema Family, or a FamilyCodec) names operations, attributes and groups
+        and decodes replies to `Decoded` mappings; without it they are `GenlMessage` views.
+        """
+        resolver = self._resolver(name, codec)
+        handle = FamilyHandle(resolver, make_codec(name, codec, resolver), self.sock,
+                              self._open_socket, timeout=self.timeout)  # fmt: skip
+        handle.resolve()
+        return self._keep(handle)
+
+    def resolve(self, name: str) -> FamilyInfo:
+        """The family's id, version, operations and groups (cached)."""
+        return self.sock.run(self.cache.get(name))
+
+    def refresh(self, name: str) -> FamilyInfo:
+        """Ask nlctrl again (CTRL_CMD_GETFAMILY), whatever is cached."""
+        return self.sock.run(self.cache.refresh(name))
+
+    def families(self) -> list[FamilyInfo]:
+        """Every family registered in this namespace."""
+        return self.sock.run(families(self.sock.engine, self.timeout))
+
+    def policy(self, family: str | int, op: int | None = None) -> Policy:
+        """The kernel's attribute policies of a family, or of one of its operations."""
+        return self.sock.run(getpolicy(self.sock.engine, family, op, self.timeout))
+
+    def drift(self, family: Family) -> DriftReport:
+        """Where the spec `family` and the running kernel's policy for it disagree."""
+        return self.sock.run(self._drift(family))
+
+    def __enter__(self) -> GenlClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_family(
+    name_or_family: str | os.PathLike[str] | Family,
+    *,
+    spec_path: str | os.PathLike[str] | None = None,
+    netns: str | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    transport_factory: Callable[[], Any] | None = None,
+    **socket_options: Any,
+) -> FamilyHandle[Decoded]:
+    """A handle on a family described by a spec: a name on the spec search path, a spec
+    file, or a Family. Generic Netlink families are resolved by name through nlctrl;
+    netlink-raw families (rtnetlink, ...) use the spec's protocol and group numbers.
+
+    `netns` opens the sockets in that network namespace; `env` replaces os.environ for the
+    spec search (GENETLINK_SPEC_PATH); `timeout` is how long a request waits unless the call
+    says otherwise; other keyword arguments go to every socket (`rcvbuf`, ...). Raises
+    SpecError when no spec is found and FamilyNotFound when the kernel lacks the family.
+    """
+    family = family_model(name_or_family, spec_path=spec_path, env=env)
+    if family.is_genetlink:
+        client = GenlClient(netns, timeout=timeout, watch_families=False,
+                            transport_factory=transport_factory, **socket_options)  # fmt: skip
+        try:
+            resolver = client._resolver(family.name, family)
+            handle = FamilyHandle(resolver, SpecCodec(family), client.sock, client._open_socket,
+                                  timeout=timeout, owner=client)  # fmt: skip
+            handle.resolve()
+        except BaseException:
+            client.close()
+            raise
+        return handle
+
+    def open_socket() -> NetlinkSocket:
+        transport = transport_factory() if transport_factory is not None else None
+        return NetlinkSocket(family.protonum, netns=netns, transport=transport, **socket_options)
+
+    sock = open_socket()
+    return FamilyHandle(RawResolver(family), SpecCodec(family), sock, open_socket,
+                        timeout=timeout, owner=sock)  # fmt: skip
+
+
+__all__ = ["FamilyHandle", "GenlClient", "open_family"]

@@ -1,0 +1,293 @@
+"""Exchanges: the request logic written once, as generators the two fronts drive.
+
+An exchange is a generator over an `Engine`. It yields instructions and the front carries them
+out: `Send` (these bytes, to this port), `Wait` (read datagrams into the engine until this holds;
+a TimeoutError is thrown in when it does not in time) and `Deliver` (hand these items to the
+caller of an iterating call). What an exchange returns is the call's result. Nothing here
+touches a socket: `NetlinkSocket.run()`/`.iterate()` drive exchanges on a blocking socket,
+`AsyncNetlinkSocket.run()`/`.iterate()` on an asyncio one.
+
+Exchanges compose with `yield from`, so a client's logic (resolve a family, encode, send,
+retry a stale id, name an error's attribute, decode) is itself one exchange:
+
+    def echo(engine, family_id, text):
+        response = yield from request(engine, family_id, payload(text))
+        return decode(response[0])
+
+    reply = sock.run(echo(sock.engine, 30, "hi"))            # blocking
+    reply = await asock.run(echo(asock.engine, 30, "hi"))    # asyncio
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from ..wire import constants as c
+from ..wire.errors import DumpInterrupted, Overrun
+from ..wire.message import Message, build_header
+from .engine import Engine, Kind, Notification, Request
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Datagrams a reader takes at once when more are already queued (dumps, notifications).
+BATCH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send `data` as one datagram to port id `port`. `exclusive`: no other thread may be inside
+    recvmsg() on the socket meanwhile (a dump request; see `NetlinkSocket`)."""
+
+    data: bytes
+    port: int = 0
+    exclusive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """Read datagrams into the engine until `ready()`; TimeoutError after `timeout` seconds
+    without it (`what` says what was awaited). `batch`: datagrams to take per read when queued."""
+
+    ready: Callable[[], bool]
+    timeout: float | None
+    what: str
+    batch: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Deliver(Generic[R]):
+    """Hand `items` to the caller of an iterating call, in order."""
+
+    items: Sequence[R]
+
+
+Instruction = Send | Wait | Deliver[Any]
+#: An exchange yields instructions and returns a T.
+Exchange = Generator[Instruction, None, T]
+
+
+@dataclass(frozen=True, slots=True)
+class Finished(Generic[T]):
+    """An exchange's result, as `step` reports it."""
+
+    value: T
+
+
+def step(exchange: Exchange[T], outcome: BaseException | None) -> Instruction | Finished[T]:
+    """Resume `exchange` with the outcome of its last instruction (None: it went well)."""
+    try:
+        if outcome is None:
+            return exchange.send(None)
+        return exchange.throw(outcome)
+    except StopIteration as stop:
+        return Finished(stop.value)
+
+
+def timed_out(wait: Wait) -> TimeoutError:
+    """The error thrown into an exchange whose `wait` did not end in time."""
+    return TimeoutError(f"no answer to {wait.what} in {wait.timeout} s")
+
+
+class Response(list[Message]):
+    """The reply messages of a request, plus any ext-ACK warnings the kernel attached."""
+
+    warnings: list[str]
+
+    def __init__(self, messages: list[Message], warnings: list[str]) -> None:
+        super().__init__(messages)
+        self.warnings = warnings
+
+
+def _builder(engine: Engine, msg_type: int, payload: bytes, flags: int) -> Callable[[int], bytes]:
+    port = engine.port
+    header_length = 16 + len(payload)
+
+    def build(seq: int) -> bytes:
+        return build_header(header_length, msg_type, flags, seq, port) + payload
+
+    return build
+
+
+def _label(operation: str | None, msg_type: int, request: Request) -> str:
+    return f"{operation or msg_type} (seq {request.seq})"
+
+
+def request(
+    engine: Engine,
+    msg_type: int,
+    payload: bytes = b"",
+    flags: int = 0,
+    *,
+    ack: bool = True,
+    operation: str | None = None,
+    timeout: float | None = None,
+    port: int = 0,
+) -> Exchange[Response]:
+    """A "do" request: send, wait for the replies and the ACK; NetlinkError on an error.
+
+    NLM_F_REQUEST and NLM_F_ACK are added. With ack=False (peers that never ACK, such as a
+    user process at port id `port`) the first reply ends the request.
+    """
+    while engine.window_full():  # checked again on waking: others may have taken the slot
+        yield Wait(lambda: not engine.window_full(), timeout, "a free request slot")
+    flags |= c.NLM_F_REQUEST | (c.NLM_F_ACK if ack else 0)
+    kind: Kind = "do" if ack else "reply"
+    sent = engine.start(kind, _builder(engine, msg_type, payload, flags), operation)
+    try:
+        yield Send(sent.data, port)
+        yield Wait(lambda: sent.done, timeout, _label(operation, msg_type, sent))
+        return Response(engine.finish(sent), sent.warnings)
+    finally:
+        engine.abandon(sent)
+
+
+def _start_dump(engine: Engine, build: Callable[[int], bytes], operation: str | None,
+                timeout: float | None) -> Exchange[Request]:
+    """Register a dump once no other runs on the socket: the kernel answers a second one with
+    EBUSY. The running dump's messages are read meanwhile and kept for its own reader. A dump
+    that was abandoned and whose end never comes is given up after `timeout`."""
+    while (sent := engine.start_dump(build, operation)) is None:
+        try:
+            yield Wait(lambda: not engine.dump_busy(), timeout, "the running dump's end", BATCH)
+        except TimeoutError:
+            if any(r.kind == "dump" for r in list(engine.pending.values())):
+                raise
+            engine.forget_open_dumps()
+    return sent
+
+
+def _idle_wait(sent: Request, timeout: float | None, what: str) -> Wait:
+    """Until the dump ends or brings messages: `timeout` bounds each wait, not the dump."""
+    seen = len(sent.messages)
+    return Wait(lambda: sent.done or len(sent.messages) > seen, timeout, what, BATCH)
+
+
+def dump(
+    engine: Engine,
+    msg_type: int,
+    payload: bytes = b"",
+    flags: int = 0,
+    *,
+    operation: str | None = None,
+    timeout: float | None = None,
+    port: int = 0,
+) -> Exchange[Response]:
+    """A dump collected: every reply message up to NLMSG_DONE (NLM_F_REQUEST|NLM_F_DUMP|NLM_F_ACK
+    added). A dump that comes back with NLM_F_DUMP_INTR is repeated (`engine.dump_retries`
+    times), then DumpInterrupted is raised with the last partial result. `timeout` bounds the
+    wait for each datagram."""
+    flags |= c.NLM_F_REQUEST | c.NLM_F_DUMP | c.NLM_F_ACK
+    build = _builder(engine, msg_type, payload, flags)
+    sent = yield from _start_dump(engine, build, operation, timeout)
+    try:
+        while True:
+            yield Send(sent.data, port, exclusive=True)
+            what = _label(operation, msg_type, sent)
+            while not sent.done:
+                yield _idle_wait(sent, timeout, what)
+            if not sent.interrupted or sent.error is not None or not engine.retry(sent):
+                return Response(engine.finish(sent), sent.warnings)
+    finally:
+        engine.abandon(sent)
+
+
+def stream(
+    engine: Engine,
+    msg_type: int,
+    payload: bytes = b"",
+    flags: int = 0,
+    *,
+    operation: str | None = None,
+    timeout: float | None = None,
+    port: int = 0,
+    decode: Callable[[Message], Any] | None = None,
+) -> Exchange[list[str]]:
+    """A dump streamed: each reply message (or `decode(message)`, skipping None) is delivered
+    as its datagram arrives, so nothing is held beyond what the caller keeps. Returns the
+    ext-ACK warnings of the end.
+
+    An interrupted dump (NLM_F_DUMP_INTR) cannot be repeated behind the caller's back: it is
+    read to its end, then DumpInterrupted is raised (what was delivered may be inconsistent:
+    dump again). `timeout` bounds the wait for each datagram.
+    """
+    flags |= c.NLM_F_REQUEST | c.NLM_F_DUMP | c.NLM_F_ACK
+    build = _builder(engine, msg_type, payload, flags)
+    sent = yield from _start_dump(engine, build, operation, timeout)
+    try:
+        yield Send(sent.data, port, exclusive=True)
+        what = _label(operation, msg_type, sent)
+        while True:
+            if not sent.messages and not sent.done:
+                yield _idle_wait(sent, timeout, what)
+            messages = engine.take(sent)
+            if messages:
+                if decode is None:
+                    yield Deliver(messages)
+                else:
+                    yield Deliver([x for m in messages if (x := decode(m)) is not None])
+            elif sent.done:
+                break
+        engine.finish(sent)
+        if sent.interrupted:
+            raise DumpInterrupted(1, [], streamed=True)
+        return sent.warnings
+    finally:
+        engine.abandon(sent)
+
+
+def notifications(
+    engine: Engine,
+    timeout: float | None = None,
+    accept: Callable[[Notification], Any] | None = None,
+) -> Exchange[None]:
+    """Notifications (and Overrun events) as they arrive, one at a time; ends after `timeout`
+    seconds without one. `accept` maps each (None: skip it)."""
+    queue = engine.notifications
+    while True:
+        if not queue:
+            try:
+                yield Wait(lambda: bool(queue), timeout, "a notification", BATCH)
+            except TimeoutError:
+                return
+        while queue:
+            item = queue.popleft()
+            if accept is not None:
+                item = accept(item)
+                if item is None:
+                    continue
+            yield Deliver((item,))
+
+
+def next_notification(engine: Engine,
+                      timeout: float | None = None) -> Exchange[Notification | None]:
+    """The next notification or Overrun event; None when `timeout` passes first."""
+    queue = engine.notifications
+    if not queue:
+        try:
+            yield Wait(lambda: bool(queue), timeout, "a notification", BATCH)
+        except TimeoutError:
+            return None
+    return queue.popleft()
+
+
+__all__ = [
+    "BATCH",
+    "Deliver",
+    "Exchange",
+    "Finished",
+    "Instruction",
+    "Overrun",
+    "Response",
+    "Send",
+    "Wait",
+    "dump",
+    "next_notification",
+    "notifications",
+    "request",
+    "step",
+    "stream",
+    "timed_out",
+]
