@@ -20,7 +20,7 @@ from typing import Any
 import common
 
 from genetlink.codec.family import FamilyCodec
-from genetlink.genl.nlctrl import get_family, list_families
+from genetlink.genl.nlctrl import families, getfamily
 from genetlink.loader import load_spec
 from genetlink.socket import NetlinkSocket
 from genetlink.wire import constants as c
@@ -79,7 +79,7 @@ def _rtnl(args: argparse.Namespace, what: str, full: bool) -> None:
 def genl_families(args: argparse.Namespace) -> None:
     """nlctrl GETFAMILY dump of all families with ops and groups, fully decoded."""
     sock = NetlinkSocket(c.NETLINK_GENERIC)
-    _measure(args, lambda: len(list_families(sock)))
+    _measure(args, lambda: len(sock.run(families(sock.engine))))
     sock.close()
 
 
@@ -88,10 +88,11 @@ def genl_do(args: argparse.Namespace) -> None:
     names = [n for n in args.arg.split(",") if n] or ["nlctrl"]
     count = args.count or 10000
     sock = NetlinkSocket(c.NETLINK_GENERIC)
+    engine = sock.engine
 
     def run() -> int:
         for k in range(count):
-            get_family(sock, names[k % len(names)])
+            sock.run(getfamily(engine, names[k % len(names)]))
         return count
 
     _measure(args, run, requests=count)
@@ -102,7 +103,7 @@ def _genl_dump(args: argparse.Namespace, spec: str, op_name: str, values: dict[s
     codec = _codec(spec)
     op = codec.operation(op_name)
     sock = NetlinkSocket(c.NETLINK_GENERIC)
-    family_id = get_family(sock, codec.family.name).id
+    family_id = sock.run(getfamily(sock.engine, codec.family.name)).id
     cmd, body = codec.encode(op, values, mode="dump")
     payload = GENLMSGHDR.pack(cmd, codec.family.version or 1, 0) + body
 

@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from genetlink.genl import FamilyNotFound, GenlClient
-from genetlink.loader.declare import declare_family
-from genetlink.wire.errors import GenetlinkError, Overrun
+from genetlink import FamilyNotFound, GenetlinkError, GenlClient, Overrun, declare_family
 
 # Names and numbers from kernel/genltest/genltest_uapi.h.
 GENLTEST_FAMILY_NAME = "genltest"

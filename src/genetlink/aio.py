@@ -14,8 +14,8 @@ from typing import Any, TypeVar, Unpack
 
 from .core import exchange as ex
 from .core.engine import Notification
-from .core.exchange import Deliver, Exchange, Finished, Instruction, Response, Send, Wait
-from .socket import DumpOptions, NetlinkSocketBase, RequestOptions, _read_error
+from .core.exchange import DumpOptions, Exchange, Instruction, RequestOptions, Response
+from .socket import NetlinkSocketBase, _read_error
 from .wire import constants as c
 from .wire.errors import Truncated
 from .wire.message import Message, parse_messages
@@ -28,6 +28,8 @@ T = TypeVar("T")
 DEFAULT_IN_FLIGHT = 32
 
 _Datagram = tuple[bytes, int, int]
+#: Datagrams one readable callback takes at most (the loop calls it again while more wait).
+_READS = 256
 
 
 class AsyncNetlinkSocket(NetlinkSocketBase):
@@ -46,6 +48,7 @@ class AsyncNetlinkSocket(NetlinkSocketBase):
         self._waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
         self._raw: list[asyncio.Future[_Datagram]] = []  # receive_from() callers, in order
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._paused = False  # reading stopped for a streamed dump's reader to catch up
 
     def attach(self) -> asyncio.AbstractEventLoop:
         """Start reading in the running loop (every awaited call does; call it to queue
@@ -58,8 +61,16 @@ class AsyncNetlinkSocket(NetlinkSocketBase):
     # -- the reader ---------------------------------------------------------------------------
 
     def _on_readable(self) -> None:
-        """Drain every queued datagram into the engine, then wake whoever waits for them."""
-        while not self._closed:
+        """Read what is queued into the engine, then wake whoever waits for it.
+
+        The kernel refills the queue from a running dump as it is read, so reading stops
+        while a streamed dump holds more than its reader has taken and nobody waits for
+        anything else (`_until` starts reading again); at most `_READS` datagrams are taken
+        per call, so that a long dump does not hold up the loop.
+        """
+        for _ in range(_READS):
+            if self._closed:
+                break
             try:
                 datagram = self._read(_socket.MSG_DONTWAIT)
             except (BlockingIOError, InterruptedError):
@@ -79,9 +90,26 @@ class AsyncNetlinkSocket(NetlinkSocketBase):
                 raw.pop(0)
             if raw:
                 raw.pop(0).set_result(datagram)
-            else:
-                self.engine.feed(*datagram)
+                continue
+            self.engine.feed(*datagram)
+            if self.engine.backlogged() and not self._needs_reading():
+                self._pause()
+                break
         self._wake()
+
+    def _needs_reading(self) -> bool:
+        """True when a waiter's condition does not hold yet (or a raw receive waits)."""
+        return bool(self._raw) or any(not f.done() and not ready() for ready, f in self._waiters)
+
+    def _pause(self) -> None:
+        if self._loop is not None and not self._paused:
+            self._loop.remove_reader(self.fileno())
+            self._paused = True
+
+    def _resume(self) -> None:
+        if self._loop is not None and self._paused and not self._closed:
+            self._loop.add_reader(self.fileno(), self._on_readable)
+            self._paused = False
 
     def _wake(self) -> None:
         """Resolve the waits whose condition holds now."""
@@ -107,8 +135,11 @@ class AsyncNetlinkSocket(NetlinkSocketBase):
     async def _until(self, ready: Callable[[], bool], timeout: float | None) -> None:
         if ready():
             return
+        if self._closed:
+            raise OSError(errno.EBADF, "the socket was closed")
         future: asyncio.Future[None] = self.attach().create_future()
         self._waiters.append((ready, future))
+        self._resume()
         async with asyncio.timeout(timeout):
             await future
 
@@ -119,11 +150,9 @@ class AsyncNetlinkSocket(NetlinkSocketBase):
         is thrown into the exchange like any exception, so its cleanup runs."""
         outcome: BaseException | None = None
         try:
-            while True:
-                instruction = ex.step(exchange, outcome)
-                if isinstance(instruction, Finished):
-                    return instruction.value
+            while not isinstance(instruction := ex.step(exchange, outcome), ex.Finished):
                 outcome = await self._carry_out(instruction)
+            return instruction.value
         finally:
             self._wake()  # what it gave up (a request slot, the dump slot) may free a waiter
 
@@ -131,16 +160,11 @@ class AsyncNetlinkSocket(NetlinkSocketBase):
         """Drive `exchange`, yielding what it delivers; closing the iterator ends it."""
         outcome: BaseException | None = None
         try:
-            while True:
-                instruction = ex.step(exchange, outcome)
-                if isinstance(instruction, Finished):
-                    return
-                if isinstance(instruction, Deliver):
+            while not isinstance(instruction := ex.step(exchange, outcome), ex.Finished):
+                if isinstance(instruction, ex.Deliver):
                     for item in instruction.items:
                         yield item
-                    outcome = None
-                else:
-                    outcome = await self._carry_out(instruction)
+                outcome = await self._carry_out(instruction)
         finally:
             exchange.close()
             self._wake()
@@ -148,17 +172,17 @@ class AsyncNetlinkSocket(NetlinkSocketBase):
     async def _carry_out(self, instruction: Instruction) -> BaseException | None:
         """Do what the exchange asked; the exception to throw into it, if any."""
         try:
-            if isinstance(instruction, Wait):
+            if isinstance(instruction, ex.Wait):
                 try:
                     await self._until(instruction.ready, instruction.timeout)
                 except TimeoutError:
                     return ex.timed_out(instruction)
                 return None
-            if isinstance(instruction, Send):
+            if isinstance(instruction, ex.Send):
                 self.attach()
                 self.send_raw(instruction.data, port=instruction.port)
                 return None
-            return TypeError("run() got items to deliver: use iterate()")
+            return None  # Deliver: iterate() has handed the items out
         except BaseException as exc:  # the exchange cleans up, then raises it
             return exc
 
@@ -182,8 +206,11 @@ class AsyncNetlinkSocket(NetlinkSocketBase):
     async def receive_from(self, timeout: float | None = None) -> tuple[list[Message], int, int]:
         """The next datagram's messages with the sender's port id and group mask, bypassing
         request matching (see `NetlinkSocket.receive_from`)."""
+        if self._closed:
+            raise OSError(errno.EBADF, "the socket was closed")
         future: asyncio.Future[_Datagram] = self.attach().create_future()
         self._raw.append(future)
+        self._resume()
         self._on_readable()  # one may be queued already
         try:
             async with asyncio.timeout(timeout):
@@ -223,7 +250,7 @@ class AsyncNetlinkSocket(NetlinkSocketBase):
         """Detach from the loop and close; closing twice is harmless."""
         if self._closed:
             return
-        if self._loop is not None and not self._loop.is_closed():
+        if self._loop is not None and not self._loop.is_closed() and not self._paused:
             self._loop.remove_reader(self.fileno())
         self._fail_waiters(OSError(errno.EBADF, "the socket was closed"))
         for future in self._raw:

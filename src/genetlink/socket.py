@@ -19,11 +19,21 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypedDict, TypeVar, Unpack
+from typing import Any, TypeVar, Unpack
 
 from .core import exchange as ex
 from .core.engine import Engine, Notification
-from .core.exchange import Deliver, Exchange, Finished, Instruction, Response, Send, Wait
+from .core.exchange import (
+    Deliver,
+    DumpOptions,
+    Exchange,
+    Finished,
+    Instruction,
+    RequestOptions,
+    Response,
+    Send,
+    Wait,
+)
 from .wire import constants as c
 from .wire.errors import DecodeError, NetlinkError, Overrun, Truncated
 from .wire.message import Message, build_header, parse_messages
@@ -35,23 +45,6 @@ T = TypeVar("T")
 CLONE_NEWNET = 0x40000000
 _RECV_BUFFER = 1 << 16
 _SO_RCVBUFFORCE = 33
-
-
-class RequestOptions(TypedDict, total=False):
-    """Keyword options of `request` (see `genetlink.core.exchange.request`)."""
-
-    ack: bool
-    operation: str | None
-    timeout: float | None
-    port: int
-
-
-class DumpOptions(TypedDict, total=False):
-    """Keyword options of `dump` and `iter_dump` (see `genetlink.core.exchange.dump`)."""
-
-    operation: str | None
-    timeout: float | None
-    port: int
 
 
 def trace_datagram(direction: str, data: bytes, port: int, groups: int) -> None:
@@ -351,25 +344,18 @@ class NetlinkSocket(NetlinkSocketBase):
     def run(self, exchange: Exchange[T]) -> T:
         """Drive `exchange` to its end; its result (or the exception it raises)."""
         outcome: BaseException | None = None
-        while True:
-            instruction = ex.step(exchange, outcome)
-            if isinstance(instruction, Finished):
-                return instruction.value
+        while not isinstance(instruction := ex.step(exchange, outcome), Finished):
             outcome = self._carry_out(instruction)
+        return instruction.value
 
     def iterate(self, exchange: Exchange[Any]) -> Iterator[Any]:
         """Drive `exchange`, yielding what it delivers; closing the iterator ends it."""
         outcome: BaseException | None = None
         try:
-            while True:
-                instruction = ex.step(exchange, outcome)
-                if isinstance(instruction, Finished):
-                    return
+            while not isinstance(instruction := ex.step(exchange, outcome), Finished):
                 if isinstance(instruction, Deliver):
                     yield from instruction.items
-                    outcome = None
-                else:
-                    outcome = self._carry_out(instruction)
+                outcome = self._carry_out(instruction)
         finally:
             exchange.close()
 
@@ -387,7 +373,7 @@ class NetlinkSocket(NetlinkSocketBase):
                 else:
                     self.send_raw(instruction.data, port=instruction.port)
                 return None
-            return TypeError("run() got items to deliver: use iterate()")
+            return None  # Deliver: iterate() has handed the items out
         except BaseException as exc:  # the exchange cleans up, then raises it
             return exc
 

@@ -12,8 +12,9 @@ import pytest
 from test_genl_families import ETHTOOL
 from test_genl_netdev import NETDEV
 
-from genetlink.genl import GenlClient
+from genetlink import GenlClient, NetlinkSocket, NetlinkWarning
 from genetlink.loader.declare import declare_family
+from genetlink.wire import constants as c
 from genetlink.wire.attrs import AttrBuilder
 from genetlink.wire.errors import NetlinkError, NetlinkPermissionError
 
@@ -53,6 +54,52 @@ def test_nested_bad_attribute_path(netns):
     assert info.value.message
 
 
+def test_dump_errors_raise_while_iterating_and_are_named(netns):
+    """A streamed dump sends nothing until iterated: the kernel's error comes from next(),
+    named like a do's."""
+    with GenlClient(netns=netns) as client:
+        ethtool = client.family("ethtool", ETHTOOL)
+        dump = ethtool.dump("linkinfo-get", {"header": {"dev-index": 4242}})  # no error yet
+        with pytest.raises(NetlinkError) as info:
+            next(dump)
+        raw = client.family("ethtool")
+        bad = AttrBuilder()
+        header = bad.nest_start(1)
+        bad.put_u32(1, 4242)
+        bad.nest_end(header)
+        with pytest.raises(NetlinkError) as raw_info:
+            list(raw.dump(2, bad))  # ETHTOOL_MSG_LINKINFO_GET
+    err = info.value
+    assert err.errno == errno.ENODEV
+    assert err.operation == "linkinfo-get"
+    assert err.attr_path == ".header.dev-index"
+    assert err.message
+    assert raw_info.value.errno == errno.ENODEV
+    assert raw_info.value.operation == "ethtool cmd 2"
+    assert raw_info.value.attr_path == ".1.1"
+
+
+def test_ext_ack_warning_is_a_netlink_warning(netns):
+    """The kernel accepts a dump of linkinfo in a namespace with only lo but says, in the
+    ext-ACK of its NLMSG_DONE, that lo has no link settings: a NetlinkWarning through the
+    `warnings` module naming family and operation (and Response.warnings on a socket)."""
+    with GenlClient(netns=netns) as client:
+        ethtool = client.family("ethtool", ETHTOOL)
+        with pytest.warns(NetlinkWarning, match=r"^ethtool linkinfo-get: \S") as caught:
+            assert list(ethtool.dump("linkinfo-get")) == []
+        texts = [str(w.message).removeprefix("ethtool linkinfo-get: ") for w in caught
+                 if issubclass(w.category, NetlinkWarning)]  # fmt: skip
+        raw = client.family("ethtool")
+        with pytest.warns(NetlinkWarning, match=r"^ethtool .*cmd 2: \S"):
+            assert list(raw.dump(2)) == []
+        family_id = ethtool.id
+    assert family_id is not None
+    with NetlinkSocket(c.NETLINK_GENERIC, netns=netns) as sock:
+        payload = bytes([2, 1, 0, 0])  # genlmsghdr: ETHTOOL_MSG_LINKINFO_GET, version 1
+        response = sock.dump(family_id, payload)
+    assert list(response) == [] and response.warnings == texts
+
+
 def test_missing_attribute_is_named(netns):
     with GenlClient(netns=netns) as client:
         netdev = client.family("netdev", NETDEV)
@@ -74,7 +121,7 @@ def test_permission_error_names_the_operation():
     script = textwrap.dedent(
         """
         import os
-        from genetlink.genl import GenlClient
+        from genetlink import GenlClient
         from genetlink.codec.family import FamilyCodec
         from genetlink.loader.declare import declare_family
         from genetlink.wire.errors import NetlinkPermissionError

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
+import os
 import socket
 import struct
 import time
 
 import pytest
 
+from genetlink import (
+    FamilyHandle,
+    GenlClient,
+    GenlMessage,
+    NetlinkSocket,
+    declare_family,
+    open_family,
+)
 from genetlink.genl import (
     FamilyCache,
     FamilyInfo,
     FamilyNotFound,
-    GenlClient,
     GroupNotFound,
-    get_family,
-    get_policy,
-    list_families,
+    Policy,
+    families,
+    getfamily,
+    getpolicy,
 )
-from genetlink.socket import NetlinkSocket
 from genetlink.wire import constants as c
 from genetlink.wire.errors import NetlinkNotFoundError
 
@@ -30,6 +39,19 @@ U64_TYPES = {"u64", "uint", "u8", "u16", "u32"}
 def sock():
     with NetlinkSocket(c.NETLINK_GENERIC) as s:
         yield s
+
+
+# nlctrl's requests are exchanges over a socket's engine, run by the socket
+def get_family(sock: NetlinkSocket, family: str | int) -> FamilyInfo:
+    return sock.run(getfamily(sock.engine, family))
+
+
+def list_families(sock: NetlinkSocket) -> list[FamilyInfo]:
+    return sock.run(families(sock.engine))
+
+
+def get_policy(sock: NetlinkSocket, family: str | int, op: int | None = None) -> Policy:
+    return sock.run(getpolicy(sock.engine, family, op))
 
 
 def raw_family_dump() -> dict[str, int]:
@@ -103,6 +125,30 @@ def test_unknown_family_is_a_typed_error(sock):
         get_family(sock, 0x3FF)
     with pytest.raises(FamilyNotFound):
         get_policy(sock, "no-such-family")
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_unknown_family_leaves_no_socket_open():
+    """FamilyNotFound from open_family() or GenlClient.family() closes what was opened for
+    the handle (open_family's own client, its sockets)."""
+    missing = declare_family("no-such-family", attributes={"x": (1, "u32")},
+                             operations={"get": (1, ["x"])})  # fmt: skip
+    before = open_fds()
+    for _ in range(3):
+        with pytest.raises(FamilyNotFound, match=r"^family no-such-family not found$"):
+            open_family(missing)
+    assert open_fds() == before
+    with GenlClient() as client:
+        client.resolve("nlctrl")  # the client's sockets (the cache's watcher too) are open
+        opened = open_fds()
+        for _ in range(3):
+            with pytest.raises(FamilyNotFound):
+                client.family("no-such-family", missing)
+        assert open_fds() == opened
+    assert open_fds() == before
 
 
 def test_policies_of_every_family_decode(sock):
@@ -182,15 +228,22 @@ def test_unknown_op_names_the_attribute(sock):
 
 
 def test_cache_resolves_once_then_serves(sock):
-    cache = FamilyCache(sock, watch=True)
+    cache = FamilyCache(sock.engine, open_watcher=lambda: NetlinkSocket(c.NETLINK_GENERIC))
     try:
-        first = cache.get("nlctrl")
-        assert cache.get("nlctrl") is first
+        first = sock.run(cache.get("nlctrl"))
+        assert sock.run(cache.get("nlctrl")) is first
         assert cache.lookups == 1
+        assert cache.cached("nlctrl") is first and "nlctrl" in cache
         cache.invalidate("nlctrl")
-        assert cache.get("nlctrl") == first
+        assert cache.cached("nlctrl") is None
+        assert sock.run(cache.get("nlctrl")) == first
         assert cache.lookups == 2
         assert cache.poll() == 0  # nothing changed: draining does not block
+        assert sock.run(cache.refresh("nlctrl")) == first  # asks whatever is cached
+        assert cache.lookups == 3
+        with pytest.raises(FamilyNotFound):
+            sock.run(cache.get("no-such-family"))
+        assert "no-such-family" not in cache
     finally:
         cache.close()
 
@@ -198,26 +251,67 @@ def test_cache_resolves_once_then_serves(sock):
 def test_cache_entries_expire():
     now = [0.0]
     with NetlinkSocket(c.NETLINK_GENERIC) as s:
-        cache = FamilyCache(s, watch=False, ttl=10, clock=lambda: now[0])
-        cache.get("nlctrl")
+        cache = FamilyCache(s.engine, ttl=10, clock=lambda: now[0])  # no watcher
+        s.run(cache.get("nlctrl"))
         now[0] = 5
-        cache.get("nlctrl")
+        s.run(cache.get("nlctrl"))
         assert cache.lookups == 1
         now[0] = 11
-        cache.get("nlctrl")
+        s.run(cache.get("nlctrl"))
         assert cache.lookups == 2
 
 
+def stale_client() -> tuple[GenlClient, FamilyHandle[GenlMessage], FamilyInfo]:
+    """A client with a netdev handle whose cache holds a stale id, as after a module
+    reload."""
+    client = GenlClient()
+    netdev = client.family("netdev")
+    real = netdev.info
+    assert real is not None
+    # pretend the module was reloaded: the cached id now names nothing
+    stale = FamilyInfo(id=0x3FF, name="netdev", version=real.version, ops=real.ops)
+    client.cache._entries["netdev"] = (stale, time.monotonic())
+    return client, netdev, real
+
+
 def test_stale_id_is_re_resolved_and_the_request_retried():
-    with GenlClient() as client:
-        netdev = client.family("netdev")
-        real = netdev.info
-        # pretend the module was reloaded: the cached id now names nothing
-        stale = FamilyInfo(id=0x3FF, name="netdev", version=real.version, ops=real.ops)
-        client.cache._entries["netdev"] = (stale, time.monotonic())
-        replies = netdev.dump(1)  # NETDEV_CMD_DEV_GET
+    client, netdev, real = stale_client()
+    with client:
+        replies = list(netdev.dump(1))  # NETDEV_CMD_DEV_GET
         assert len(replies) >= 1
         assert netdev.id == real.id
+        assert client.family("netdev").id == real.id  # the cache holds the right one again
+
+
+def test_stale_id_is_re_resolved_for_a_do_too():
+    client, netdev, real = stale_client()
+    with client:
+        assert client.family("netdev").id == 0x3FF  # a new handle gets the stale entry too
+        reply = netdev.do(1, b"\x08\x00\x01\x00\x01\x00\x00\x00")  # dev-get ifindex 1
+        assert reply is not None and reply.attrs.u32(1) == 1
+        assert netdev.id == real.id
+
+
+def test_info_is_an_attribute_resolve_does_io():
+    """handle.info is what the last lookup said, read without I/O; resolve() looks again
+    (through the client's cache); refresh() always asks nlctrl."""
+    with GenlClient() as client:
+        netdev = client.family("netdev")  # resolved now
+        info = netdev.info
+        assert isinstance(info, FamilyInfo) and info.name == "netdev"
+        assert netdev.id == info.id and netdev.name == "netdev"
+        lookups = client.cache.lookups
+        client.cache.invalidate("netdev")
+        for _ in range(3):
+            assert netdev.info is info  # no lookup behind an attribute
+        assert client.cache.lookups == lookups
+        assert netdev.resolve() == info
+        assert client.cache.lookups == lookups + 1
+        assert netdev.resolve() == info  # cached now
+        assert client.cache.lookups == lookups + 1
+        assert client.refresh("netdev") == info
+        assert client.cache.lookups == lookups + 2
+        assert netdev.groups == {g.name: g.id for g in info.groups}
 
 
 def test_client_lists_and_resolves():
@@ -229,6 +323,28 @@ def test_client_lists_and_resolves():
             client.family("no-such-family")
         policy = client.policy("nlctrl")
         assert c.CTRL_CMD_GETFAMILY in policy.ops
+        one = client.policy("nlctrl", c.CTRL_CMD_GETFAMILY)
+        assert list(one.ops) == [c.CTRL_CMD_GETFAMILY]
+
+
+def test_exchanges_run_on_the_asyncio_socket_too(sock):
+    """The same nlctrl exchanges, awaited on an AsyncNetlinkSocket, agree with the blocking
+    socket's answers."""
+    from genetlink import AsyncNetlinkSocket
+
+    async def main() -> tuple[FamilyInfo, list[FamilyInfo], Policy]:
+        async with AsyncNetlinkSocket(c.NETLINK_GENERIC) as asock:
+            info = await asock.run(getfamily(asock.engine, "nlctrl"))
+            listed = await asock.run(families(asock.engine))
+            policy = await asock.run(getpolicy(asock.engine, "nlctrl"))
+            with pytest.raises(FamilyNotFound):
+                await asock.run(getfamily(asock.engine, "no-such-family"))
+            return info, listed, policy
+
+    info, listed, policy = asyncio.run(main())
+    assert info == get_family(sock, "nlctrl")
+    assert {f.name: f.id for f in listed} == {f.name: f.id for f in list_families(sock)}
+    assert policy.to_dict() == get_policy(sock, "nlctrl").to_dict()
 
 
 def test_nlctrl_is_fast(sock):

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import errno
+import itertools
 import json
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from genetlink.family import open_family
+from genetlink import FamilyHandle, NetlinkSocket, open_family
 from genetlink.genl import nlctrl
-from genetlink.socket import NetlinkSocket
 from genetlink.wire import constants as c
-from genetlink.wire.errors import NetlinkError
+from genetlink.wire.errors import GenetlinkError, NetlinkError
 
 pytestmark = pytest.mark.root
 
@@ -28,6 +29,10 @@ def add_veth(netns: str, name: str = "sv0", peer: str = "sv1") -> None:
     ip(netns, "link", "set", name, "up")
 
 
+def link_indexes(netns: str) -> list[int]:
+    return sorted(e["ifindex"] for e in json.loads(ip(netns, "-j", "link")))
+
+
 # -- netdev -------------------------------------------------------------------------------
 
 
@@ -35,17 +40,62 @@ def test_netdev_dump_matches_ip(kernel_specs: Path, netns: str) -> None:
     add_veth(netns)
     with open_family(kernel_specs / "netdev.yaml", netns=netns) as netdev:
         mine = sorted(d["ifindex"] for d in netdev.dump("dev-get"))
-        assert all(d.op == "dev-get" for d in netdev.dump("dev-get"))
-    theirs = sorted(e["ifindex"] for e in json.loads(ip(netns, "-j", "link")))
-    assert mine == theirs
+        assert all(d.op == "dev-get" for d in list(netdev.dump("dev-get")))
+    assert mine == link_indexes(netns)
+
+
+def test_netdev_dump_is_streamed_and_lazy(kernel_specs: Path, netns: str) -> None:
+    """A handle dump is an iterator; nothing is sent until it is iterated, so a device added
+    between the call and the first next() is in it."""
+    with open_family(kernel_specs / "netdev.yaml", netns=netns) as netdev:
+        dump = netdev.dump("dev-get")
+        assert isinstance(dump, Iterator)
+        assert not isinstance(dump, list | tuple)
+        add_veth(netns)
+        mine = sorted(d["ifindex"] for d in dump)
+        assert list(dump) == []  # consumed: a dump is read once
+    assert mine == link_indexes(netns) and len(mine) == 3
+
+
+def test_netdev_break_out_of_a_dump_then_dump_again(kernel_specs: Path, netns: str) -> None:
+    for i in range(4):
+        add_veth(netns, f"bv{i}", f"bp{i}")
+    expected = link_indexes(netns)
+    with open_family(kernel_specs / "netdev.yaml", netns=netns) as netdev:
+        for _ in range(3):  # leave the dump after its first object, several times over
+            for dev in netdev.dump("dev-get"):
+                assert dev["ifindex"] in expected
+                break
+        first_two = list(itertools.islice(netdev.dump("dev-get"), 2))
+        assert len(first_two) == 2
+        assert sorted(d["ifindex"] for d in netdev.dump("dev-get")) == expected
+        assert netdev.do("dev-get", {"ifindex": 1})["ifindex"] == 1  # type: ignore[index]
+        abandoned = netdev.dump("dev-get")
+        next(abandoned)
+        abandoned.close()  # closed explicitly, mid-dump
+        assert sorted(d["ifindex"] for d in netdev.dump("dev-get")) == expected
+
+
+def test_netdev_do_returns_one_reply_do_all_every_one(kernel_specs: Path, netns: str) -> None:
+    with open_family(kernel_specs / "netdev.yaml", netns=netns) as netdev:
+        one = netdev.do("dev-get", {"ifindex": 1})
+        assert one is not None and one.op == "dev-get" and one["ifindex"] == 1
+        every = netdev.do_all("dev-get", {"ifindex": 1})
+        assert len(every) == 1 and every.warnings == []
+        assert every[0].to_dict() == one.to_dict()
 
 
 def test_netdev_mgmt_notification(kernel_specs: Path, netns: str) -> None:
     with open_family(kernel_specs / "netdev.yaml", netns=netns) as netdev:
-        netdev.subscribe("mgmt")
+        with pytest.raises(GenetlinkError, match="subscribe"):
+            netdev.notifications(timeout=0)
+        assert netdev.subscribe("mgmt") == netdev.groups["mgmt"]
+        assert netdev.subscriptions == {"mgmt": netdev.groups["mgmt"]}
         add_veth(netns, "nv0", "nv1")
         indexes = {e["ifindex"] for e in json.loads(ip(netns, "-j", "link"))
                    if e["ifname"] in ("nv0", "nv1")}  # fmt: skip
+        # the request socket still answers while notifications queue on their own socket
+        assert sorted(d["ifindex"] for d in netdev.dump("dev-get")) == link_indexes(netns)
         seen = set()
         for event in netdev.notifications(timeout=2):
             assert not isinstance(event, Exception)
@@ -61,7 +111,7 @@ def test_netdev_optional_dumps(kernel_specs: Path, netns: str, op: str) -> None:
     add_veth(netns)
     with open_family(kernel_specs / "netdev.yaml", netns=netns) as netdev:
         try:
-            replies = netdev.dump(op)
+            replies = list(netdev.dump(op))  # errors come while iterating
         except NetlinkError as exc:
             if exc.errno in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENODATA):
                 pytest.skip(f"{op}: the kernel answers {exc}")
@@ -91,7 +141,7 @@ def test_netdev_ext_ack_names_attributes(kernel_specs: Path, netns: str) -> None
 def test_ethtool_dumps_on_veth(kernel_specs: Path, netns: str, op: str) -> None:
     add_veth(netns)
     with open_family(kernel_specs / "ethtool.yaml", netns=netns) as ethtool:
-        replies = ethtool.dump(op, {"header": {}})
+        replies = list(ethtool.dump(op, {"header": {}}))
     assert replies
     if op != "strset-get":
         names = {r["header"]["dev-name"] for r in replies}
@@ -101,9 +151,9 @@ def test_ethtool_dumps_on_veth(kernel_specs: Path, netns: str, op: str) -> None:
         json.dumps(reply.to_dict(), default=str)
 
 
-def active_features(ethtool: object, dev: str) -> set[str]:
-    reply = ethtool.do("features-get", {"header": {"dev-name": dev}})  # type: ignore[attr-defined]
-    return {b["name"] for b in reply["active"]["bits"]["bit"]}
+def active_features(ethtool: FamilyHandle[object], dev: str) -> set[str]:
+    reply = ethtool.do("features-get", {"header": {"dev-name": dev}})
+    return {b["name"] for b in reply["active"]["bits"]["bit"]}  # type: ignore[index]
 
 
 def test_ethtool_features_set_and_read_back(kernel_specs: Path, netns: str) -> None:
@@ -123,6 +173,7 @@ def test_ethtool_channels_set_and_read_back(kernel_specs: Path, netns: str) -> N
     add_veth(netns)
     with open_family(kernel_specs / "ethtool.yaml", netns=netns) as ethtool:
         before = ethtool.do("channels-get", {"header": {"dev-name": "sv0"}})
+        assert before is not None
         if before.get("rx-max", 1) < 2:
             pytest.skip("veth here offers a single channel")
         try:
@@ -130,7 +181,7 @@ def test_ethtool_channels_set_and_read_back(kernel_specs: Path, netns: str) -> N
         except NetlinkError as exc:
             pytest.skip(f"veth refuses channels-set here: {exc}")
         after = ethtool.do("channels-get", {"header": {"dev-name": "sv0"}})
-        assert after["rx-count"] == 2
+        assert after is not None and after["rx-count"] == 2
 
 
 def test_ethtool_ext_ack_header_path(kernel_specs: Path, netns: str) -> None:
@@ -145,6 +196,20 @@ def test_ethtool_ext_ack_header_path(kernel_specs: Path, netns: str) -> None:
         assert by_name.value.attr_path == ".header.dev-name"
 
 
+def test_ethtool_dump_error_raises_while_iterating(kernel_specs: Path, netns: str) -> None:
+    """A dump that the kernel refuses raises from iterating, named like a do() error."""
+    add_veth(netns)
+    with open_family(kernel_specs / "ethtool.yaml", netns=netns) as ethtool:
+        dump = ethtool.dump("linkinfo-get", {"header": {"dev-index": 99999}})
+        with pytest.raises(NetlinkError) as info:
+            list(dump)
+        assert info.value.errno == errno.ENODEV
+        assert info.value.operation == "linkinfo-get"
+        assert info.value.attr_path == ".header.dev-index"
+        names = {r["header"]["dev-name"] for r in ethtool.dump("linkinfo-get", {"header": {}})}
+        assert {"sv0", "sv1"} <= names  # the handle goes on
+
+
 # -- nlctrl -------------------------------------------------------------------------------
 
 
@@ -152,8 +217,8 @@ def test_nlctrl_spec_matches_builtin(kernel_specs: Path, netns: str) -> None:
     with open_family(kernel_specs / "nlctrl.yaml", netns=netns) as ctrl:
         from_spec = {d["family-name"]: d.to_dict() for d in ctrl.dump("getfamily")}
     with NetlinkSocket(c.NETLINK_GENERIC, netns=netns) as sock:
-        builtin = {f.name: f for f in nlctrl.list_families(sock)}
-        policy = nlctrl.get_policy(sock, "nlctrl")
+        builtin = {f.name: f for f in sock.run(nlctrl.families(sock.engine))}
+        policy = sock.run(nlctrl.getpolicy(sock.engine, "nlctrl"))
     assert set(from_spec) == set(builtin)
     for name, info in builtin.items():
         mine = from_spec[name]
@@ -165,7 +230,7 @@ def test_nlctrl_spec_matches_builtin(kernel_specs: Path, netns: str) -> None:
         assert groups == {(g.name, g.id) for g in info.groups}, name
 
     with open_family(kernel_specs / "nlctrl.yaml", netns=netns) as ctrl:
-        replies = ctrl.dump("getpolicy", {"family-name": "nlctrl"})
+        replies = list(ctrl.dump("getpolicy", {"family-name": "nlctrl"}))
     seen: dict[int, set[int]] = {}
     for reply in replies:
         d = reply.to_dict()

@@ -300,7 +300,7 @@ def test_datagram_with_malformed_tail_dropped_whole() -> None:
 def test_malformed_datagram_without_header_fails_requests_in_flight() -> None:
     """It may have been the answer of any of them: none may end as if nothing was lost."""
     engine = Engine()
-    request, msg = start(engine)
+    request, _msg = start(engine)
     dump, _ = start(engine, "dump")
     assert engine.feed(b"\x01\x02\x03") == [request, dump]
     assert engine.dropped == 1
@@ -309,7 +309,7 @@ def test_malformed_datagram_without_header_fails_requests_in_flight() -> None:
 
 def test_malformed_multicast_datagram_is_an_overrun_event() -> None:
     engine = Engine()
-    request, msg = start(engine)
+    request, _msg = start(engine)
     assert engine.feed(b"\x01\x02\x03", groups=1) == []
     assert not request.done
     (event,) = engine.notifications

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import pickle
 
 import pytest
 
+from genetlink.client.core import Replies
 from genetlink.genl import FamilyCache, FamilyInfo, FamilyNotFound, GroupInfo, OpInfo
-from genetlink.genl.message import GenlMessage, Replies
+from genetlink.genl.message import GenlMessage
 from genetlink.genl.nlctrl import (
     AttrPolicy,
     OpPolicy,
@@ -17,11 +19,12 @@ from genetlink.genl.nlctrl import (
     decode_policy_message,
     op_flag_names,
 )
+from genetlink.testing import FakeKernel, replies
 from genetlink.wire import constants as c
-from genetlink.wire.attrs import AttrBuilder
+from genetlink.wire.attrs import AttrBuilder, Attrs
 from genetlink.wire.errors import DecodeError, NetlinkNotFoundError, Overrun
-from genetlink.wire.genl import build_genl_message
-from genetlink.wire.message import parse_messages
+from genetlink.wire.genl import GENLMSGHDR, build_genl_message
+from genetlink.wire.message import Message, parse_messages
 
 
 def ctrl_message(cmd: int, build: AttrBuilder) -> bytes:
@@ -137,41 +140,85 @@ def test_family_not_found_error():
     assert str(again) == str(err) and again.operation == "getfamily"
 
 
-class FakeSocket:
-    """Stands in for the request socket: answers getfamily from a table."""
+class TableKernel:
+    """Stands in for nlctrl behind a fake kernel: answers getfamily from a table."""
 
-    def __init__(self, families):
+    def __init__(self, families: dict[str, int]) -> None:
         self.families = families
         self.asked = 0
+        self.fake = FakeKernel(self.handle)
 
-    def request(self, msg_type, payload, flags=0, **kw):
+    def handle(self, req: Message) -> list[bytes]:
+        assert req.type == c.GENL_ID_CTRL and req.data[req.payload_start] == c.CTRL_CMD_GETFAMILY
         self.asked += 1
-        from genetlink.wire.attrs import Attrs
-
-        name = Attrs(payload, 4).string(c.CTRL_ATTR_FAMILY_NAME)
+        name = Attrs(req.data, req.payload_start + c.GENL_HDRLEN, req.end).string(
+            c.CTRL_ATTR_FAMILY_NAME
+        )
         if name not in self.families:
-            from genetlink.wire.errors import netlink_error
-
-            raise netlink_error(2)
-        reply = family_attrs(name, self.families[name])
-        return parse_messages(ctrl_message(c.CTRL_CMD_NEWFAMILY, reply))
+            return [replies.error(req, errno.ENOENT)]
+        payload = GENLMSGHDR.pack(c.CTRL_CMD_NEWFAMILY, 2, 0)
+        payload += family_attrs(name, self.families[name]).bytes()
+        return [replies.reply(req, c.GENL_ID_CTRL, payload) + replies.ack(req)]
 
 
 def test_cache_drops_entries_on_nlctrl_events():
-    sock = FakeSocket({"demo": 42})
-    cache = FamilyCache(sock, watch=False)
-    assert cache.get("demo").id == 42
-    assert cache.get("demo").id == 42 and sock.asked == 1
-    (event,) = parse_messages(ctrl_message(c.CTRL_CMD_DELFAMILY, family_attrs("demo", 42)))
-    cache._apply(event)
-    assert "demo" not in cache
-    sock.families["demo"] = 43
-    assert cache.get("demo").id == 43 and sock.asked == 2
-    cache._apply(Overrun())
-    assert cache.cached("demo") is None
-    del sock.families["demo"]
-    with pytest.raises(FamilyNotFound):
-        cache.get("demo")
+    kernel = TableKernel({"demo": 42})
+    with kernel.fake.socket(c.NETLINK_GENERIC) as sock:
+        cache = FamilyCache(sock.engine)  # no watcher: events are applied by hand here
+        assert sock.run(cache.get("demo")).id == 42
+        assert sock.run(cache.get("demo")).id == 42 and kernel.asked == 1
+        assert cache.lookups == 1
+        (event,) = parse_messages(ctrl_message(c.CTRL_CMD_DELFAMILY, family_attrs("demo", 42)))
+        cache._apply(event)
+        assert "demo" not in cache
+        kernel.families["demo"] = 43
+        assert sock.run(cache.get("demo")).id == 43 and kernel.asked == 2
+        cache._apply(Overrun())
+        assert cache.cached("demo") is None
+        del kernel.families["demo"]
+        with pytest.raises(FamilyNotFound):
+            sock.run(cache.get("demo"))
+        assert "demo" not in cache  # a failed lookup leaves no entry behind
+        assert sock.engine.pending == {}
+
+
+def test_cache_watcher_socket_applies_nlctrl_events():
+    """open_watcher: the cache's own socket, joined to nlctrl's "notify" group, is drained
+    (without waiting) before every lookup."""
+    kernel = TableKernel({"demo": 42})
+    with kernel.fake.socket(c.NETLINK_GENERIC) as sock:
+        cache = FamilyCache(sock.engine, open_watcher=lambda: kernel.fake.socket(c.NETLINK_GENERIC))
+        assert sock.run(cache.get("demo")).id == 42 and kernel.asked == 1
+        (watcher,) = [t for t in kernel.fake.transports if c.GENL_ID_CTRL in t.all_groups()]
+        assert watcher.port != sock.port  # a socket of its own
+        assert sock.run(cache.get("demo")).id == 42 and kernel.asked == 1  # nothing happened
+        kernel.families["demo"] = 43
+        event = ctrl_message(c.CTRL_CMD_DELFAMILY, family_attrs("demo", 42))
+        assert kernel.fake.multicast(c.GENL_ID_CTRL, event) == 1
+        assert sock.run(cache.get("demo")).id == 43 and kernel.asked == 2
+        other = ctrl_message(c.CTRL_CMD_NEWFAMILY, family_attrs("other", 50))
+        kernel.fake.multicast(c.GENL_ID_CTRL, other)  # another family's event: kept
+        assert sock.run(cache.get("demo")).id == 43 and kernel.asked == 2
+        kernel.fake.inject_enobufs(to=watcher)  # lost events: forget everything
+        assert sock.run(cache.get("demo")).id == 43 and kernel.asked == 3
+        cache.close()
+        assert watcher.closed
+
+
+def test_cache_entries_expire_after_ttl():
+    kernel = TableKernel({"demo": 42})
+    now = [0.0]
+    with kernel.fake.socket(c.NETLINK_GENERIC) as sock:
+        cache = FamilyCache(sock.engine, ttl=10, clock=lambda: now[0])
+        sock.run(cache.get("demo"))
+        now[0] = 9.0
+        sock.run(cache.get("demo"))
+        assert kernel.asked == 1
+        now[0] = 10.5
+        sock.run(cache.get("demo"))
+        assert kernel.asked == 2
+        sock.run(cache.refresh("demo"))  # whatever is cached
+        assert kernel.asked == 3
 
 
 def test_genl_message_and_lazy_replies():

@@ -1,18 +1,28 @@
-"""Requests checked against hand-built kernel policies before sending."""
+"""Requests checked against hand-built kernel policies before sending: `validate_request`
+directly, and `validate=True` on family handles over a fake kernel whose nlctrl reports the
+same policies (CTRL_CMD_GETPOLICY)."""
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import struct
 from typing import Any
 
 import pytest
 
+from genetlink.client.aio import AsyncGenlClient
+from genetlink.client.sync import GenlClient
 from genetlink.codec.family import FamilyCodec
 from genetlink.genl.nlctrl import AttrPolicy, OpPolicy, Policy
-from genetlink.genl.validate import PolicyValidator, validate_request
+from genetlink.genl.validate import validate_request
 from genetlink.loader.declare import declare_family
-from genetlink.wire.attrs import AttrBuilder
+from genetlink.testing import FakeKernel, replies
+from genetlink.wire import constants as c
+from genetlink.wire.attrs import AttrBuilder, Attrs
 from genetlink.wire.errors import EncodeError
+from genetlink.wire.genl import GENLMSGHDR
+from genetlink.wire.message import Message
 
 POLICY = Policy(
     7,
@@ -122,38 +132,155 @@ def test_empty_or_absent_policy_passes() -> None:
 
 def test_names_from_codec() -> None:
     codec = FamilyCodec(FAMILY)
+    attribute_set = codec.operation("get").attribute_set
     _, data = codec.encode("get", {"nest": {"level": 12}})
     with pytest.raises(EncodeError, match=r"get do: \.nest\.level \(\.3\.1\): 12 is above"):
-        validate_request(POLICY, 1, "do", data, codec=codec, op_name="get")
+        validate_request(POLICY, 1, "do", data, label="get",
+                         namer=lambda numbers: codec.name_path(attribute_set, numbers))  # fmt: skip
 
 
-class FakeClient:
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def policy(self, family: str | int, op: int | None = None) -> Policy:
-        self.calls += 1
-        return POLICY
-
-
-def test_policy_validator_encodes_caches_and_checks() -> None:
-    client = FakeClient()
-    validator = PolicyValidator(client, "fam", FamilyCodec(FAMILY))  # type: ignore[arg-type]
-    assert validator.check("get", {"ifindex": 3}) == body(("put_u32", 1, 3))
-    with pytest.raises(EncodeError, match=r"\.ifindex \(\.1\): 0 is below"):
-        validator.check("get", {"ifindex": 0})
-    with pytest.raises(EncodeError, match=r"\.ifindex"):
-        validator.check(1, body(("put_u32", 1, 0)))
-    assert client.calls == 1
-    validator.refresh()
-    validator.check("get", {})
-    assert client.calls == 2
-
-
-def test_policy_validator_without_codec() -> None:
-    validator = PolicyValidator(FakeClient(), "fam")  # type: ignore[arg-type]
-    assert validator.check(1) == b""
+def test_fixed_header_is_skipped() -> None:
+    """`header_size`: the family's fixed header comes first (padded to 4 bytes)."""
+    data = b"\xff\xff\0\0" + body(("put_u32", 1, 0))
     with pytest.raises(EncodeError, match=r"cmd 1 do: \.1: 0 is below"):
-        validator.check(1, body(("put_u32", 1, 0)))
-    with pytest.raises(EncodeError, match="without a codec"):
-        validator.check("get", {"ifindex": 1})
+        validate_request(POLICY, 1, "do", data, header_size=2)
+    validate_request(POLICY, 1, "do", b"\0\0\0\0" + body(("put_u32", 1, 5)), header_size=4)
+
+
+# -- validate=True on family handles (PolicyValidator's successor) ------------------------------
+
+SIGNED = {"s8", "s16", "s32", "s64", "sint"}
+
+
+def policy_nest(policy: AttrPolicy) -> bytes:
+    """An AttrPolicy as the kernel writes it (NL_POLICY_TYPE_ATTR_*)."""
+    signed = policy.type in SIGNED
+    limits: dict[str, int] = {}
+    if policy.min_value is not None:
+        limits["min_value_s" if signed else "min_value_u"] = policy.min_value
+    if policy.max_value is not None:
+        limits["max_value_s" if signed else "max_value_u"] = policy.max_value
+    for key in ("min_length", "max_length", "policy_idx", "policy_maxtype", "bitfield32_mask",
+                "mask"):  # fmt: skip
+        value = getattr(policy, key)
+        if value is not None:
+            limits[key] = value
+    return replies.policy_attrs(c.AttrType[policy.type.upper().replace("-", "_")], **limits)
+
+
+def policy_payloads(family_id: int, policy: Policy) -> list[bytes]:
+    """CTRL_CMD_GETPOLICY dump messages: one per operation, one per attribute of each set."""
+    header = GENLMSGHDR.pack(c.CTRL_CMD_GETPOLICY, 2, 0)
+    out = []
+    for op_id, pair in policy.ops.items():
+        b = AttrBuilder().put_u16(c.CTRL_ATTR_FAMILY_ID, family_id)
+        outer = b.nest_start(c.CTRL_ATTR_OP_POLICY)
+        entry = b.nest_start(op_id)
+        if pair.do is not None:
+            b.put_u32(c.CTRL_ATTR_POLICY_DO, pair.do)
+        if pair.dump is not None:
+            b.put_u32(c.CTRL_ATTR_POLICY_DUMP, pair.dump)
+        b.nest_end(entry)
+        b.nest_end(outer)
+        out.append(header + b.bytes())
+    for index, attrs in policy.sets.items():
+        for number, attr in attrs.items():
+            b = AttrBuilder().put_u16(c.CTRL_ATTR_FAMILY_ID, family_id)
+            outer = b.nest_start(c.CTRL_ATTR_POLICY)
+            inner = b.nest_start(index)
+            b.put(number | c.NLA_F_NESTED, policy_nest(attr))
+            b.nest_end(inner)
+            b.nest_end(outer)
+            out.append(header + b.bytes())
+    return out
+
+
+class PolicyKernel:
+    """nlctrl knows family "fam" (id `fam_id`, which a module reload changes) and reports
+    POLICY for it; the family ACKs every request without checking anything."""
+
+    def __init__(self) -> None:
+        self.fam_id = 7
+        self.getpolicy = 0
+        self.requests: list[Message] = []
+        self.fake = FakeKernel(self.handle)
+
+    def handle(self, req: Message) -> list[bytes]:
+        if req.type == c.GENL_ID_CTRL:
+            cmd = req.data[req.payload_start]
+            attrs = Attrs(req.data, req.payload_start + c.GENL_HDRLEN, req.end)
+            if attrs.string(c.CTRL_ATTR_FAMILY_NAME) != "fam":
+                return [replies.error(req, errno.ENOENT)]
+            if cmd == c.CTRL_CMD_GETPOLICY:
+                self.getpolicy += 1
+                return replies.dump(req, c.GENL_ID_CTRL, policy_payloads(self.fam_id, POLICY))
+            b = AttrBuilder().put_u16(c.CTRL_ATTR_FAMILY_ID, self.fam_id)
+            b.put_string(c.CTRL_ATTR_FAMILY_NAME, "fam").put_u32(c.CTRL_ATTR_VERSION, 1)
+            payload = GENLMSGHDR.pack(c.CTRL_CMD_NEWFAMILY, 2, 0) + b.bytes()
+            return [replies.reply(req, c.GENL_ID_CTRL, payload) + replies.ack(req)]
+        if req.type != self.fam_id:
+            return [replies.error(req, errno.ENOENT)]  # a stale family id
+        self.requests.append(req)
+        return [replies.ack(req)]
+
+    def sent(self) -> list[bytes]:
+        """The bodies (after the genlmsghdr) of the family requests that reached the kernel."""
+        return [r.data[r.payload_start + c.GENL_HDRLEN : r.end] for r in self.requests]
+
+
+def test_the_fake_kernel_reports_the_policy() -> None:
+    kernel = PolicyKernel()
+    with GenlClient(transport_factory=kernel.fake.transport, timeout=5) as genl:
+        assert genl.policy("fam") == POLICY
+
+
+def test_validate_true_encodes_caches_and_checks() -> None:
+    kernel = PolicyKernel()
+    with GenlClient(transport_factory=kernel.fake.transport, timeout=5) as genl:
+        fam = genl.family("fam", FAMILY)
+        assert fam.do("get", {"ifindex": 3}, validate=True) is None  # a plain ACK
+        assert kernel.sent() == [body(("put_u32", 1, 3))]
+        with pytest.raises(EncodeError, match=r"\.ifindex \(\.1\): 0 is below"):
+            fam.do("get", {"ifindex": 0}, validate=True)
+        with pytest.raises(EncodeError, match=r"\.ifindex"):
+            fam.do(1, body(("put_u32", 1, 0)), validate=True)  # by number, already encoded
+        assert len(kernel.requests) == 1  # nothing sent for the rejected requests
+        assert kernel.getpolicy == 1  # the kernel's policy is fetched once
+        fam.do("get", {"ifindex": 0})  # validate=False (the default): sent as is
+        assert len(kernel.requests) == 2 and kernel.getpolicy == 1
+        kernel.fam_id = 8  # the module was reloaded: its policy may have changed too
+        fam.do("get", {}, validate=True)
+        assert fam.id == 8 and len(kernel.requests) == 3
+        fam.do("get", {}, validate=True)
+        assert kernel.getpolicy == 2
+
+
+def test_validate_true_without_codec() -> None:
+    kernel = PolicyKernel()
+    with GenlClient(transport_factory=kernel.fake.transport, timeout=5) as genl:
+        fam = genl.family("fam")
+        assert fam.do(1, validate=True) is None
+        assert kernel.sent() == [b""]
+        with pytest.raises(EncodeError, match=r"cmd 1 do: \.1: 0 is below"):
+            fam.do(1, body(("put_u32", 1, 0)), validate=True)
+        with pytest.raises(EncodeError, match="has no spec"):  # names need a codec
+            fam.do("get", {"ifindex": 1}, validate=True)
+        assert len(kernel.requests) == 1
+
+
+def test_validate_true_on_the_async_front() -> None:
+    kernel = PolicyKernel()
+
+    async def body_() -> None:
+        async with AsyncGenlClient(transport_factory=kernel.fake.transport, timeout=5) as genl:
+            fam = await genl.family("fam", FAMILY)
+            assert await fam.do("get", {"ifindex": 3}, validate=True) is None
+            with pytest.raises(EncodeError, match=r"get do: \.ifindex \(\.1\): 0 is below"):
+                await fam.do("get", {"ifindex": 0}, validate=True)
+            raw = await genl.family("fam")
+            with pytest.raises(EncodeError, match=r"cmd 1 do: \.1: 0 is below"):
+                await raw.do(1, body(("put_u32", 1, 0)), validate=True)
+            assert await genl.policy("fam") == POLICY
+
+    asyncio.run(asyncio.wait_for(body_(), 30))
+    assert kernel.sent() == [body(("put_u32", 1, 3))]

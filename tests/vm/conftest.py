@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from vmnl import s, u
 
-from genetlink.family import FamilyClient, open_family
-from genetlink.genl import GenlClient, GenlFamily
+from genetlink import Decoded, FamilyHandle, GenlClient, open_family
 from genetlink.loader.declare import declare_family
 from genetlink.schema import Family
 
@@ -51,7 +50,7 @@ DECLARED: Family = declare_family(
 
 
 @pytest.fixture
-def spec_client() -> Iterator[FamilyClient]:
+def spec_client() -> Iterator[FamilyHandle[Decoded]]:
     """The family through the spec shipped in the package, found by name."""
     with open_family(NAME, env={}, rcvbuf=1 << 20) as client:
         yield client
@@ -65,7 +64,7 @@ def genl() -> Iterator[GenlClient]:
 
 
 @pytest.fixture
-def declared(genl: GenlClient) -> GenlFamily:
+def declared(genl: GenlClient) -> FamilyHandle[Decoded]:
     """The family through GenlClient and the Python declaration."""
     return genl.family(NAME, DECLARED)
 

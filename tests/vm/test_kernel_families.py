@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from vmnl import KERNEL_SPECS
 
-from genetlink.family import FamilyClient, open_family
+from genetlink import Decoded, FamilyHandle, open_family
 
 
 def modprobe(module: str, *args: str) -> None:
@@ -27,7 +27,7 @@ def modprobe(module: str, *args: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def open_kernel_family(name: str) -> FamilyClient:
+def open_kernel_family(name: str) -> FamilyHandle[Decoded]:
     """A client for `name` from the kernel's spec file."""
     spec = KERNEL_SPECS / f"{name}.yaml"
     if not spec.is_file():
@@ -37,21 +37,21 @@ def open_kernel_family(name: str) -> FamilyClient:
 
 # ---------------------------------------------------------------- nl80211
 @pytest.fixture(scope="module")
-def nl80211() -> Iterator[FamilyClient]:
+def nl80211() -> Iterator[FamilyHandle[Decoded]]:
     modprobe("mac80211_hwsim", "radios=2")
     with open_kernel_family("nl80211") as client:
         yield client
 
 
-def test_nl80211_lists_the_hwsim_radios(nl80211: FamilyClient) -> None:
-    wiphys = nl80211.dump("get-wiphy")
+def test_nl80211_lists_the_hwsim_radios(nl80211: FamilyHandle[Decoded]) -> None:
+    wiphys = list(nl80211.dump("get-wiphy"))
     names = {w["wiphy-name"] for w in wiphys if "wiphy-name" in w}
     assert len(names) >= 2, names
     assert all(isinstance(w["wiphy"], int) for w in wiphys)
 
 
-def test_nl80211_lists_the_wlan_interfaces(nl80211: FamilyClient) -> None:
-    interfaces = nl80211.dump("get-interface")
+def test_nl80211_lists_the_wlan_interfaces(nl80211: FamilyHandle[Decoded]) -> None:
+    interfaces = list(nl80211.dump("get-interface"))
     names = sorted(i["ifname"] for i in interfaces)
     assert len([n for n in names if n.startswith("wlan")]) >= 2, names
     wiphys = {w["wiphy"] for w in nl80211.dump("get-wiphy")}
@@ -104,7 +104,7 @@ def test_wireguard_set_and_get_device(wg_device: str) -> None:
                                 "cidr-mask": 16}],
             }],
         })  # fmt: skip
-        (device,) = wg.dump("get-device", {"ifname": wg_device})
+        (device,) = list(wg.dump("get-device", {"ifname": wg_device}))
     assert device["ifname"] == wg_device
     assert device["private-key"] == private_key
     assert len(device["public-key"]) == 32 and device["public-key"] != private_key
@@ -121,7 +121,7 @@ def test_wireguard_set_and_get_device(wg_device: str) -> None:
 # ---------------------------------------------------------------- devlink
 def test_devlink_dev_list() -> None:
     with open_kernel_family("devlink") as devlink:
-        devices = devlink.dump("get")  # may be empty: nothing registers a devlink instance
+        devices = list(devlink.dump("get"))  # may be empty: nothing registers a devlink instance
         for dev in devices:
             assert dev["bus-name"] and dev["dev-name"]
 

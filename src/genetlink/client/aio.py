@@ -22,10 +22,9 @@ from ..genl.nlctrl import FamilyInfo, Policy, families, getpolicy
 from ..schema.model import Family
 from ..wire import constants as c
 from ..wire.errors import Overrun
-from .codecs import Attributes, Codec, SpecCodec
-from .core import DEFAULT_TIMEOUT, CallOptions, Closable, HandleBase, Replies
-from .genl import CodecSource, GenlClientBase, family_model, make_codec
-from .resolver import RawResolver, Resolver
+from .codecs import Attributes
+from .core import DEFAULT_TIMEOUT, CallOptions, HandleBase, Replies
+from .genl import CodecSource, GenlClientBase, family_model, make_codec, spec_handle
 
 R = TypeVar("R")
 
@@ -35,18 +34,9 @@ class AsyncFamilyHandle(HandleBase[R, AsyncNetlinkSocket]):
     async iterators). Several requests may run at once on the one socket (at most the
     socket's `max_in_flight` wait for answers at once); dumps queue behind each other."""
 
-    def __init__(self, resolver: Resolver, codec: Codec[R], sock: AsyncNetlinkSocket,
-                 open_socket: Callable[[], AsyncNetlinkSocket], *,
-                 timeout: float | None = DEFAULT_TIMEOUT,
-                 owner: Closable | None = None) -> None:  # fmt: skip
-        super().__init__(resolver, codec, sock.engine, open_socket, timeout=timeout,
-                         owner=owner)  # fmt: skip
-        #: the request socket (shared with the client the handle came from)
-        self.sock = sock
-
     async def resolve(self) -> FamilyInfo | None:
         """Look the family up now (see `FamilyHandle.resolve`)."""
-        return await self.sock.run(self.resolver.resolve())
+        return await self.sock.run(self._resolve())
 
     async def do(self, op: str | int, attrs: Attributes = None,
                  **options: Unpack[CallOptions]) -> R | None:  # fmt: skip
@@ -147,30 +137,22 @@ async def open_family_async(
     """An asyncio handle on a family described by a spec; the arguments are those of
     `open_family`, plus `max_in_flight`."""
     family = family_model(name_or_family, spec_path=spec_path, env=env)
-    if family.is_genetlink:
-        client = AsyncGenlClient(netns, timeout=timeout, watch_families=False,
-                                 max_in_flight=max_in_flight,
-                                 transport_factory=transport_factory,
-                                 **socket_options)  # fmt: skip
-        try:
-            resolver = client._resolver(family.name, family)
-            handle = AsyncFamilyHandle(resolver, SpecCodec(family), client.sock,
-                                       client._open_socket, timeout=timeout,
-                                       owner=client)  # fmt: skip
-            await handle.resolve()
-        except BaseException:
-            client.close()
-            raise
-        return handle
 
     def open_socket() -> AsyncNetlinkSocket:
         transport = transport_factory() if transport_factory is not None else None
         return AsyncNetlinkSocket(family.protonum, netns=netns, max_in_flight=max_in_flight,
                                   transport=transport, **socket_options)  # fmt: skip
 
-    sock = open_socket()
-    return AsyncFamilyHandle(RawResolver(family), SpecCodec(family), sock, open_socket,
-                             timeout=timeout, owner=sock)  # fmt: skip
+    handle: AsyncFamilyHandle[Decoded] = spec_handle(
+        family, AsyncFamilyHandle, AsyncGenlClient, open_socket, timeout=timeout, netns=netns,
+        max_in_flight=max_in_flight, transport_factory=transport_factory, **socket_options,
+    )  # fmt: skip
+    try:
+        await handle.resolve()
+    except BaseException:
+        handle.close()
+        raise
+    return handle
 
 
 __all__ = ["AsyncFamilyHandle", "AsyncGenlClient", "open_family_async"]

@@ -130,9 +130,10 @@ class SpecCodec:
         return Encoded(number, operation.name, body, operation)
 
     def decode(self, msg: Message, op: Operation | None) -> Decoded:
-        """A reply to `op`, or a message found by its id (notifications first)."""
-        if op is None:
-            value = genl_command(msg)[0] if self.family.is_genetlink else msg.type
+        """A reply to `op` (when its id is the op's reply id), else the message's own op by
+        its id, notifications first: TASKSTATS answers a GET with a NEW, for instance."""
+        value = genl_command(msg)[0] if self.family.is_genetlink else msg.type
+        if op is None or value not in (op.reply_value, op.value):
             op = self._notify_ops.get(value) or self.codec.reply_op(value)
         return self.codec.decode(msg, op)
 

@@ -122,6 +122,8 @@ class Prepared:
     payload: bytes
     flags: int
     timeout: float | None
+    validate: bool
+    label: str  # "netdev dev-get": for warnings and timeouts
 
 
 class Subscriber(Protocol):
@@ -166,9 +168,9 @@ class Closable(Protocol):
         """Close it."""
 
 
-def _warn(family: str, operation: str, texts: list[str]) -> None:
-    for text in texts:
-        warnings.warn(NetlinkWarning(f"{family} {operation}: {text}"), stacklevel=2)
+def _label(family: str, operation: str) -> str:
+    """"netdev dev-get"; "ethtool cmd 2" (a spec-less op's name has the family already)."""
+    return operation if operation.startswith(f"{family} ") else f"{family} {operation}"
 
 
 class HandleBase(Generic[R, S]):
@@ -179,7 +181,7 @@ class HandleBase(Generic[R, S]):
         self,
         resolver: Resolver,
         codec: Codec[R],
-        engine: Engine,
+        sock: S,
         open_socket: Callable[[], S],
         *,
         timeout: float | None = DEFAULT_TIMEOUT,
@@ -187,9 +189,11 @@ class HandleBase(Generic[R, S]):
     ) -> None:
         self.resolver = resolver
         self.codec = codec
+        #: the request socket (shared with the client the handle came from)
+        self.sock = sock
         #: seconds a request waits for its answer when the call names no timeout
         self.timeout = timeout
-        self._engine = engine
+        self._engine = sock.engine
         self._open_socket = open_socket
         self._owner = owner
         self._notify: S | None = None
@@ -230,14 +234,29 @@ class HandleBase(Generic[R, S]):
                  options: CallOptions) -> Exchange[Prepared]:  # fmt: skip
         encoded = self.codec.encode(op, attrs, mode)
         bits = parse_flags(options.get("flags"))
+        if mode == "do" and bits & c.NLM_F_DUMP == c.NLM_F_DUMP:
+            raise EncodeError(f"{_label(self.name, encoded.name)}: NLM_F_DUMP asks for a dump: "
+                              "use dump()")  # fmt: skip
         timeout = options.get("timeout")
         if timeout is None:
             timeout = self.timeout
-        yield from self.resolver.resolve()
-        if options.get("validate", False):
+        yield from self._resolve()
+        validate = options.get("validate", False)
+        if validate:
             yield from self._validate(mode, encoded, timeout)
         msg_type, payload = self.resolver.envelope(encoded.number, encoded.body)
-        return Prepared(mode, encoded, msg_type, payload, bits, timeout)
+        return Prepared(mode, encoded, msg_type, payload, bits, timeout, validate,
+                        _label(self.name, encoded.name))  # fmt: skip
+
+    def _resolve(self) -> Exchange[FamilyInfo | None]:
+        """The family through the resolver; when it came back under another id meanwhile (the
+        cache expired or was told), the groups are joined again and the policy fetched anew."""
+        old = self.resolver.info
+        info = yield from self.resolver.resolve()
+        if old is not None and info is not None and info.id != old.id:
+            self._policy = None
+            self._rejoin()
+        return info
 
     def _validate(self, mode: str, encoded: Encoded, timeout: float | None) -> Exchange[None]:
         """Check the request against the running kernel's policy (fetched once)."""
@@ -263,6 +282,8 @@ class HandleBase(Generic[R, S]):
             if moved:
                 self._policy = None  # the new module may validate differently
                 self._rejoin()
+                if prepared.validate:
+                    yield from self._validate(prepared.mode, prepared.encoded, prepared.timeout)
                 msg_type, payload = self.resolver.envelope(prepared.encoded.number,
                                                            prepared.encoded.body)  # fmt: skip
                 return replace(prepared, msg_type=msg_type, payload=payload)
@@ -288,7 +309,7 @@ class HandleBase(Generic[R, S]):
 
     def _request(self, prepared: Prepared) -> Exchange[ex.Response]:
         return ex.request(self._engine, prepared.msg_type, prepared.payload, prepared.flags,
-                          operation=prepared.encoded.name, timeout=prepared.timeout)
+                          operation=prepared.label, timeout=prepared.timeout)
 
     def _do_all(self, op: str | int, attrs: Attributes,
                 options: CallOptions) -> Exchange[Replies[R]]:  # fmt: skip
@@ -299,7 +320,6 @@ class HandleBase(Generic[R, S]):
             except NetlinkError as error:
                 prepared = yield from self._recover(prepared, error, attempt)
                 continue
-            _warn(self.name, prepared.encoded.name, response.warnings)
             return self._replies(prepared, response)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -332,13 +352,12 @@ class HandleBase(Generic[R, S]):
 
         for attempt in (1, 2):
             try:
-                texts = yield from ex.stream(self._engine, prepared.msg_type, prepared.payload,
-                                             prepared.flags, operation=prepared.encoded.name,
-                                             timeout=prepared.timeout, decode=item)  # fmt: skip
+                yield from ex.stream(self._engine, prepared.msg_type, prepared.payload,
+                                     prepared.flags, operation=prepared.label,
+                                     timeout=prepared.timeout, decode=item)  # fmt: skip
             except NetlinkError as error:
                 prepared = yield from self._recover(prepared, error, attempt, started)
                 continue
-            _warn(self.name, prepared.encoded.name, texts)
             return
 
     # -- notifications ------------------------------------------------------------------------

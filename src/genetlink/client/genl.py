@@ -19,7 +19,7 @@ from ..genl.nlctrl import FamilyInfo, getpolicy
 from ..schema.model import Family
 from .codecs import Codec, RawCodec, SpecCodec
 from .core import DEFAULT_TIMEOUT, Closable, Subscriber
-from .resolver import GenlResolver
+from .resolver import GenlResolver, RawResolver
 
 S = TypeVar("S", bound=Subscriber)
 H = TypeVar("H", bound=Closable)
@@ -46,6 +46,30 @@ def make_codec(name: str, source: CodecSource, resolver: GenlResolver) -> Codec[
     return SpecCodec(source)
 
 
+def _no_transport(options: Mapping[str, Any]) -> None:
+    if "transport" in options:
+        raise TypeError("a client opens several sockets: give transport_factory= (a callable "
+                        "returning a transport), not transport=")  # fmt: skip
+
+
+def spec_handle(family: Family, handle_type: Callable[..., H],
+                client_type: Callable[..., GenlClientBase[Any, Any]],
+                open_socket: Callable[[], Subscriber], *, timeout: float | None,
+                **client_options: Any) -> H:  # fmt: skip
+    """A handle (not resolved yet) on a spec-described family: over a client of its own for
+    Generic Netlink (closed with the handle), over sockets of the spec's protocol for
+    netlink-raw (`open_socket` makes them)."""
+    _no_transport(client_options)
+    if family.is_genetlink:
+        client = client_type(timeout=timeout, watch_families=False, **client_options)
+        resolver = client._resolver(family.name, family)
+        return handle_type(resolver, SpecCodec(family), client.sock, client._open_socket,
+                           timeout=timeout, owner=client)  # fmt: skip
+    sock = open_socket()
+    return handle_type(RawResolver(family), SpecCodec(family), sock, open_socket,
+                       timeout=timeout, owner=sock)  # fmt: skip
+
+
 class GenlClientBase(Generic[S, H]):
     """What `GenlClient` and `AsyncGenlClient` share (the options are documented there)."""
 
@@ -59,6 +83,7 @@ class GenlClientBase(Generic[S, H]):
         transport_factory: Callable[[], Any] | None = None,
         **socket_options: Any,
     ) -> None:
+        _no_transport(socket_options)
         self.netns = netns
         self.timeout = timeout
         self.transport_factory = transport_factory
@@ -106,4 +131,4 @@ class GenlClientBase(Generic[S, H]):
         return f"{type(self).__name__}(port {getattr(self.sock, 'port', '?')}{where})"
 
 
-__all__ = ["CodecSource", "GenlClientBase", "family_model", "make_codec"]
+__all__ = ["CodecSource", "GenlClientBase", "family_model", "make_codec", "spec_handle"]

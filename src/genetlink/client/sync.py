@@ -22,10 +22,9 @@ from ..schema.model import Family
 from ..socket import NetlinkSocket
 from ..wire import constants as c
 from ..wire.errors import Overrun
-from .codecs import Attributes, Codec, SpecCodec
-from .core import DEFAULT_TIMEOUT, CallOptions, Closable, HandleBase, Replies
-from .genl import CodecSource, GenlClientBase, family_model, make_codec
-from .resolver import RawResolver, Resolver
+from .codecs import Attributes
+from .core import DEFAULT_TIMEOUT, CallOptions, HandleBase, Replies
+from .genl import CodecSource, GenlClientBase, family_model, make_codec, spec_handle
 
 R = TypeVar("R")
 
@@ -41,18 +40,9 @@ class FamilyHandle(HandleBase[R, NetlinkSocket]):
     kernel points at one, the attribute by path; ext-ACK warnings are `NetlinkWarning`s.
     """
 
-    def __init__(self, resolver: Resolver, codec: Codec[R], sock: NetlinkSocket,
-                 open_socket: Callable[[], NetlinkSocket], *,
-                 timeout: float | None = DEFAULT_TIMEOUT,
-                 owner: Closable | None = None) -> None:  # fmt: skip
-        super().__init__(resolver, codec, sock.engine, open_socket, timeout=timeout,
-                         owner=owner)  # fmt: skip
-        #: the request socket (shared with the client the handle came from)
-        self.sock = sock
-
     def resolve(self) -> FamilyInfo | None:
         """Look the family up now (through the client's cache); None for netlink-raw."""
-        return self.sock.run(self.resolver.resolve())
+        return self.sock.run(self._resolve())
 
     def do(self, op: str | int, attrs: Attributes = None,
            **options: Unpack[CallOptions]) -> R | None:  # fmt: skip
@@ -163,26 +153,21 @@ def open_family(
     SpecError when no spec is found and FamilyNotFound when the kernel lacks the family.
     """
     family = family_model(name_or_family, spec_path=spec_path, env=env)
-    if family.is_genetlink:
-        client = GenlClient(netns, timeout=timeout, watch_families=False,
-                            transport_factory=transport_factory, **socket_options)  # fmt: skip
-        try:
-            resolver = client._resolver(family.name, family)
-            handle = FamilyHandle(resolver, SpecCodec(family), client.sock, client._open_socket,
-                                  timeout=timeout, owner=client)  # fmt: skip
-            handle.resolve()
-        except BaseException:
-            client.close()
-            raise
-        return handle
 
     def open_socket() -> NetlinkSocket:
         transport = transport_factory() if transport_factory is not None else None
         return NetlinkSocket(family.protonum, netns=netns, transport=transport, **socket_options)
 
-    sock = open_socket()
-    return FamilyHandle(RawResolver(family), SpecCodec(family), sock, open_socket,
-                        timeout=timeout, owner=sock)  # fmt: skip
+    handle: FamilyHandle[Decoded] = spec_handle(
+        family, FamilyHandle, GenlClient, open_socket, timeout=timeout, netns=netns,
+        transport_factory=transport_factory, **socket_options,
+    )  # fmt: skip
+    try:
+        handle.resolve()
+    except BaseException:
+        handle.close()
+        raise
+    return handle
 
 
 __all__ = ["FamilyHandle", "GenlClient", "open_family"]

@@ -44,7 +44,7 @@ class Request:
 
     __slots__ = (
         "attempts", "build", "data", "done", "error", "interrupted", "kind", "messages",
-        "operation", "seq", "warnings",
+        "operation", "seq", "streamed", "warnings",
     )  # fmt: skip
 
     def __init__(self, seq: int, kind: Kind, build: Builder, operation: str | None) -> None:
@@ -59,6 +59,7 @@ class Request:
         self.done = False
         self.interrupted = False
         self.attempts = 1
+        self.streamed = False  # its messages go to a reader as they come (see Engine.take)
 
     def _fail(self, error: GenetlinkError) -> None:
         self.error = error
@@ -203,6 +204,11 @@ class Engine:
         with self._lock:
             messages, request.messages = request.messages, []
         return messages
+
+    def backlogged(self, limit: int = 2048) -> bool:
+        """True when a streamed dump holds `limit` messages its reader has not taken: reading
+        on would hold the whole table, not what the reader keeps."""
+        return any(r.streamed and len(r.messages) >= limit for r in list(self.pending.values()))
 
     def dump_busy(self) -> bool:
         """True while a dump runs on this socket (the kernel runs one at a time per socket)."""

@@ -20,12 +20,13 @@ retry a stale id, name an error's attribute, decode) is itself one exchange:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar, Unpack
 
 from ..wire import constants as c
-from ..wire.errors import DumpInterrupted, Overrun
+from ..wire.errors import DumpInterrupted, NetlinkWarning
 from ..wire.message import Message, build_header
 from .engine import Engine, Kind, Notification, Request
 
@@ -101,6 +102,13 @@ class Response(list[Message]):
         self.warnings = warnings
 
 
+def warn(operation: str | None, texts: list[str]) -> None:
+    """Issue the kernel's ext-ACK warnings (texts on success) as NetlinkWarnings."""
+    for text in texts:
+        label = f"{operation}: " if operation else ""
+        warnings.warn(NetlinkWarning(f"{label}{text}"), stacklevel=3)
+
+
 def _builder(engine: Engine, msg_type: int, payload: bytes, flags: int) -> Callable[[int], bytes]:
     port = engine.port
     header_length = 16 + len(payload)
@@ -139,24 +147,11 @@ def request(
     try:
         yield Send(sent.data, port)
         yield Wait(lambda: sent.done, timeout, _label(operation, msg_type, sent))
-        return Response(engine.finish(sent), sent.warnings)
+        messages = engine.finish(sent)
+        warn(operation, sent.warnings)
+        return Response(messages, sent.warnings)
     finally:
         engine.abandon(sent)
-
-
-def _start_dump(engine: Engine, build: Callable[[int], bytes], operation: str | None,
-                timeout: float | None) -> Exchange[Request]:
-    """Register a dump once no other runs on the socket: the kernel answers a second one with
-    EBUSY. The running dump's messages are read meanwhile and kept for its own reader. A dump
-    that was abandoned and whose end never comes is given up after `timeout`."""
-    while (sent := engine.start_dump(build, operation)) is None:
-        try:
-            yield Wait(lambda: not engine.dump_busy(), timeout, "the running dump's end", BATCH)
-        except TimeoutError:
-            if any(r.kind == "dump" for r in list(engine.pending.values())):
-                raise
-            engine.forget_open_dumps()
-    return sent
 
 
 def _idle_wait(sent: Request, timeout: float | None, what: str) -> Wait:
@@ -165,46 +160,64 @@ def _idle_wait(sent: Request, timeout: float | None, what: str) -> Wait:
     return Wait(lambda: sent.done or len(sent.messages) > seen, timeout, what, BATCH)
 
 
-def dump(
-    engine: Engine,
-    msg_type: int,
-    payload: bytes = b"",
-    flags: int = 0,
-    *,
-    operation: str | None = None,
-    timeout: float | None = None,
-    port: int = 0,
-) -> Exchange[Response]:
+class DumpOptions(TypedDict, total=False):
+    """Keyword options of `dump` and `stream`: the operation's name for errors, the seconds
+    to wait for each datagram, the peer's port id (0: the kernel)."""
+
+    operation: str | None
+    timeout: float | None
+    port: int
+
+
+class RequestOptions(DumpOptions, total=False):
+    """Keyword options of `request`: those of a dump, and whether the peer ACKs."""
+
+    ack: bool
+
+
+def _start_dump(engine: Engine, msg_type: int, payload: bytes, flags: int,
+                options: DumpOptions) -> Exchange[Request]:  # fmt: skip
+    """Register a dump once no other runs on the socket: the kernel answers a second one with
+    EBUSY. The running dump's messages are read meanwhile and kept for its own reader. A dump
+    that was abandoned and whose end never comes is given up after the timeout."""
+    flags |= c.NLM_F_REQUEST | c.NLM_F_DUMP | c.NLM_F_ACK
+    build = _builder(engine, msg_type, payload, flags)
+    while (sent := engine.start_dump(build, options.get("operation"))) is None:
+        try:
+            yield Wait(lambda: not engine.dump_busy(), options.get("timeout"),
+                       "the running dump's end", BATCH)  # fmt: skip
+        except TimeoutError:
+            if any(r.kind == "dump" for r in list(engine.pending.values())):
+                raise
+            engine.forget_open_dumps()
+    return sent
+
+
+def dump(engine: Engine, msg_type: int, payload: bytes = b"", flags: int = 0,
+         **options: Unpack[DumpOptions]) -> Exchange[Response]:  # fmt: skip
     """A dump collected: every reply message up to NLMSG_DONE (NLM_F_REQUEST|NLM_F_DUMP|NLM_F_ACK
     added). A dump that comes back with NLM_F_DUMP_INTR is repeated (`engine.dump_retries`
     times), then DumpInterrupted is raised with the last partial result. `timeout` bounds the
     wait for each datagram."""
-    flags |= c.NLM_F_REQUEST | c.NLM_F_DUMP | c.NLM_F_ACK
-    build = _builder(engine, msg_type, payload, flags)
-    sent = yield from _start_dump(engine, build, operation, timeout)
+    sent = yield from _start_dump(engine, msg_type, payload, flags, options)
+    timeout = options.get("timeout")
     try:
         while True:
-            yield Send(sent.data, port, exclusive=True)
-            what = _label(operation, msg_type, sent)
+            yield Send(sent.data, options.get("port", 0), exclusive=True)
+            what = _label(sent.operation, msg_type, sent)
             while not sent.done:
                 yield _idle_wait(sent, timeout, what)
             if not sent.interrupted or sent.error is not None or not engine.retry(sent):
-                return Response(engine.finish(sent), sent.warnings)
+                messages = engine.finish(sent)
+                warn(sent.operation, sent.warnings)
+                return Response(messages, sent.warnings)
     finally:
         engine.abandon(sent)
 
 
-def stream(
-    engine: Engine,
-    msg_type: int,
-    payload: bytes = b"",
-    flags: int = 0,
-    *,
-    operation: str | None = None,
-    timeout: float | None = None,
-    port: int = 0,
-    decode: Callable[[Message], Any] | None = None,
-) -> Exchange[list[str]]:
+def stream(engine: Engine, msg_type: int, payload: bytes = b"", flags: int = 0, *,
+           decode: Callable[[Message], Any] | None = None,
+           **options: Unpack[DumpOptions]) -> Exchange[list[str]]:  # fmt: skip
     """A dump streamed: each reply message (or `decode(message)`, skipping None) is delivered
     as its datagram arrives, so nothing is held beyond what the caller keeps. Returns the
     ext-ACK warnings of the end.
@@ -213,12 +226,12 @@ def stream(
     read to its end, then DumpInterrupted is raised (what was delivered may be inconsistent:
     dump again). `timeout` bounds the wait for each datagram.
     """
-    flags |= c.NLM_F_REQUEST | c.NLM_F_DUMP | c.NLM_F_ACK
-    build = _builder(engine, msg_type, payload, flags)
-    sent = yield from _start_dump(engine, build, operation, timeout)
+    sent = yield from _start_dump(engine, msg_type, payload, flags, options)
+    sent.streamed = True
+    timeout = options.get("timeout")
     try:
-        yield Send(sent.data, port, exclusive=True)
-        what = _label(operation, msg_type, sent)
+        yield Send(sent.data, options.get("port", 0), exclusive=True)
+        what = _label(sent.operation, msg_type, sent)
         while True:
             if not sent.messages and not sent.done:
                 yield _idle_wait(sent, timeout, what)
@@ -233,6 +246,7 @@ def stream(
         engine.finish(sent)
         if sent.interrupted:
             raise DumpInterrupted(1, [], streamed=True)
+        warn(sent.operation, sent.warnings)
         return sent.warnings
     finally:
         engine.abandon(sent)
@@ -276,10 +290,11 @@ def next_notification(engine: Engine,
 __all__ = [
     "BATCH",
     "Deliver",
+    "DumpOptions",
     "Exchange",
     "Finished",
     "Instruction",
-    "Overrun",
+    "RequestOptions",
     "Response",
     "Send",
     "Wait",

@@ -222,6 +222,8 @@ class FakeTransport:
     def _take(self, *, peek: bool, dontwait: bool = False) -> Datagram | OSError:
         with self._cond:
             timeout = 0.0 if dontwait else self.timeout
+            if self.closed:
+                raise OSError(errno.EBADF, "fake netlink socket is closed")
             if not self._queue and timeout == 0:
                 raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
             if not self._cond.wait_for(lambda: self._queue or self.closed, timeout):

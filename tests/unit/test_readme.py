@@ -1,0 +1,39 @@
+"""README.md's Python blocks: every one type-checks under mypy --strict (as user code would),
+and those that need nothing run here; tests/kernel and tests/vm run the others."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from snippets import REPO, run, snippets
+
+ALL = snippets()
+
+
+def test_every_block_says_what_it_needs() -> None:
+    assert ALL, "README.md has no Python blocks"
+    assert {kind for s in ALL for kind in s.needs} >= {"nothing", "root", "netns", "genltest"}
+
+
+def test_blocks_pass_mypy_strict(tmp_path: Path) -> None:
+    files = []
+    for snippet in ALL:
+        file = tmp_path / f"readme_{snippet.line}.py"
+        file.write_text(snippet.code)
+        files.append(str(file))
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir",
+         str(tmp_path / ".mypy"), *files],
+        capture_output=True, text=True, cwd=REPO, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("snippet", [s for s in ALL if s.needs == {"nothing"}],
+                         ids=lambda s: s.name)  # fmt: skip
+def test_blocks_that_need_nothing_run(snippet: object, tmp_path: Path) -> None:
+    done = run(snippet, tmp_path)  # type: ignore[arg-type]
+    assert done.returncode == 0, done.stdout + done.stderr
