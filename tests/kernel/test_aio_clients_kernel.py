@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import ip
+from test_genl_netdev import NETDEV
 
 from genetlink import (
     AsyncFamilyHandle,
@@ -26,38 +27,10 @@ from genetlink import (
     open_family,
     open_family_async,
 )
-from genetlink.loader.declare import declare_family
 from genetlink.wire.errors import GenetlinkError, NetlinkError, NetlinkWarning, Overrun
 
 pytestmark = pytest.mark.root
 
-# From the kernel's include/uapi/linux/netdev.h (enum netdev_a_dev, NETDEV_CMD_*); the same
-# declaration as test_genl_netdev.NETDEV.
-NETDEV = declare_family(
-    "netdev",
-    attributes={
-        "ifindex": (1, "u32"),
-        "pad": (2, "pad"),
-        "xdp-features": (3, "u64"),
-        "xdp-zc-max-segs": (4, "u32"),
-        "xdp-rx-metadata-features": (5, "u64"),
-        "xsk-features": (6, "u64"),
-    },
-    operations={
-        "dev-get": {
-            "value": 1,
-            "do": {
-                "request": {"attributes": ["ifindex"]},
-                "reply": {"attributes": ["ifindex", "xdp-features", "xdp-zc-max-segs"]},
-            },
-            "dump": {"reply": {"attributes": ["ifindex", "xdp-features", "xdp-zc-max-segs"]}},
-        },
-        "dev-add-ntf": {"value": 2, "notify": "dev-get", "mcgrp": "mgmt"},
-        "dev-del-ntf": {"value": 3, "notify": "dev-get", "mcgrp": "mgmt"},
-        "dev-change-ntf": {"value": 4, "notify": "dev-get", "mcgrp": "mgmt"},
-    },
-    mcast_groups=["mgmt", "page-pool"],
-)
 
 
 def run(body: Callable[[], Awaitable[Any]]) -> Any:

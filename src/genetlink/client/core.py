@@ -3,7 +3,7 @@
 A handle is a resolver (how the family is found: `GenlResolver`, `RawResolver`) plus a codec
 (how its messages read: `SpecCodec`, `RawCodec`) over a request socket, with a separate socket
 for notifications opened on the first `subscribe`. `HandleBase` holds everything but the
-waiting: requests are exchanges (`genlmsg.core.exchange`) that each front drives, so that
+waiting: requests are exchanges (`genetlink.core.exchange`) that each front drives, so that
 encoding, validation against the kernel's policy, a stale id re-resolved, ext-ACK attribute
 paths, warnings and decoding are the same code on both fronts.
 """

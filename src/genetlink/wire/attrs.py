@@ -62,6 +62,7 @@ class Attrs:
         self._index: dict[int, int] | None = None
 
     def _build(self) -> dict[int, int]:
+        # `iter_attrs`'s walk inline: this index is built for every lazily read message.
         index: dict[int, int] = {}
         data, offset, end = self.data, self.start, self.end
         unpack = _unpack_nla
