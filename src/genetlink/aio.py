@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import socket as _socket
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar, Unpack
 
 from .core import exchange as ex
 from .core.engine import Notification
 from .core.exchange import DumpOptions, Exchange, Instruction, RequestOptions, Response
-from .socket import NetlinkSocketBase, _read_error
+from .socket import _MSG_DONTWAIT, NetlinkSocketBase, _read_error
 from .wire import constants as c
 from .wire.errors import Truncated
 from .wire.message import Message, parse_messages
@@ -72,7 +71,7 @@ class AsyncNetlinkSocket(NetlinkSocketBase):
             if self._closed:
                 break
             try:
-                datagram = self._read(_socket.MSG_DONTWAIT)
+                datagram = self._read(_MSG_DONTWAIT)
             except (BlockingIOError, InterruptedError):
                 break
             except OSError as exc:

@@ -43,6 +43,9 @@ trace_log = logging.getLogger("genetlink.trace")
 T = TypeVar("T")
 
 CLONE_NEWNET = 0x40000000
+# Plain ints: the socket module's flags are IntFlags, whose `|` is Python code.
+_MSG_TRUNC = int(_socket.MSG_TRUNC)
+_MSG_DONTWAIT = int(_socket.MSG_DONTWAIT)
 _RECV_BUFFER = 1 << 16
 _SO_RCVBUFFORCE = 33
 
@@ -262,7 +265,7 @@ class NetlinkSocketBase:
         then the buffer grows for the next one and Truncated is raised for this one.
         """
         buffer = self._buffer
-        size, _, _, address = self._sock.recvmsg_into([buffer], 0, flags | _socket.MSG_TRUNC)
+        size, _, _, address = self._sock.recvmsg_into([buffer], 0, flags | _MSG_TRUNC)
         if size > len(buffer):
             self._buffer = bytearray((size + 4095) & ~4095)
             raise Truncated(size, len(buffer), bytes(buffer[:16]))
@@ -329,7 +332,10 @@ class NetlinkSocket(NetlinkSocketBase):
 
     def __init__(self, protocol: int = c.NETLINK_ROUTE, **options: Any) -> None:
         super().__init__(protocol, **options)
-        self._cond = threading.Condition(threading.Lock())
+        # `with self._lock` is C-level (a Condition's own __enter__ is Python): the condition
+        # shares the lock.
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         self._reading = False  # a thread is (about to be) inside recvmsg()
         self._claims = 0  # threads waiting to take the reader's place (dump sends, raw reads)
         self._waiters = 0
@@ -343,10 +349,13 @@ class NetlinkSocket(NetlinkSocketBase):
 
     def run(self, exchange: Exchange[T]) -> T:
         """Drive `exchange` to its end; its result (or the exception it raises)."""
+        send, throw, carry_out = exchange.send, exchange.throw, self._carry_out
         outcome: BaseException | None = None
-        while not isinstance(instruction := ex.step(exchange, outcome), Finished):
-            outcome = self._carry_out(instruction)
-        return instruction.value
+        try:
+            while True:
+                outcome = carry_out(send(None) if outcome is None else throw(outcome))
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
 
     def iterate(self, exchange: Exchange[Any]) -> Iterator[Any]:
         """Drive `exchange`, yielding what it delivers; closing the iterator ends it."""
@@ -386,7 +395,7 @@ class NetlinkSocket(NetlinkSocketBase):
         has the answer queued before sendto() returns) and poll() only when nothing is there.
         """
         try:
-            return self._read(_socket.MSG_DONTWAIT)
+            return self._read(_MSG_DONTWAIT)
         except BlockingIOError:
             pass
         if timeout is not None and timeout <= 0:
@@ -396,7 +405,7 @@ class NetlinkSocket(NetlinkSocketBase):
                 os.eventfd_read(self._kick)
                 return None
         try:
-            return self._read(_socket.MSG_DONTWAIT)
+            return self._read(_MSG_DONTWAIT)
         except BlockingIOError:
             return None
 
@@ -431,7 +440,7 @@ class NetlinkSocket(NetlinkSocketBase):
         deadline = None if timeout is None else time.monotonic() + timeout
         remaining = timeout
         tried = False
-        with cond:
+        with self._lock:
             while not ready():
                 if deadline is not None:
                     remaining = deadline - time.monotonic()
@@ -464,7 +473,7 @@ class NetlinkSocket(NetlinkSocketBase):
         """Be the only thread that may call recvmsg() for the duration (a reader waiting in
         poll() is asked to give way)."""
         cond = self._cond
-        with cond:
+        with self._lock:
             self._claims += 1
             try:
                 while self._reading:
@@ -477,7 +486,7 @@ class NetlinkSocket(NetlinkSocketBase):
         try:
             yield
         finally:
-            with cond:
+            with self._lock:
                 self._reading = False
                 cond.notify_all()
                 if self._closed:
@@ -548,7 +557,7 @@ class NetlinkSocket(NetlinkSocketBase):
         if self._closed:
             return
         super().close()
-        with self._cond:
+        with self._lock:
             os.eventfd_write(self._kick, 1)  # a reader waiting in poll() wakes and sees it
             if not self._reading:
                 self._close_kick()

@@ -17,6 +17,7 @@ from ..genl.message import GenlMessage
 from ..genl.validate import Namer
 from ..schema.model import Family, Operation
 from ..wire.attrs import AttrBuilder, attr_path
+from ..wire.constants import GENL_HDRLEN
 from ..wire.errors import EncodeError
 from ..wire.genl import genl_command
 from ..wire.message import Message
@@ -56,6 +57,9 @@ class Codec(Protocol[R_co]):
 
     def decode(self, msg: Message, op: Operation | None) -> R_co:
         """A message from the kernel (the reply to `op`, or a notification when None)."""
+
+    def reply_decoder(self, op: Operation | None) -> Callable[[Message], R_co]:
+        """`decode` of the replies to `op`, made once per request (dumps decode many)."""
 
     def path(self, encoded: Encoded, numbers: list[int]) -> str:
         """Attribute numbers through the request's nests as a path (".a.b", or ".1.2")."""
@@ -137,6 +141,29 @@ class SpecCodec:
             op = self._notify_ops.get(value) or self.codec.reply_op(value)
         return self.codec.decode(msg, op)
 
+    def reply_decoder(self, op: Operation | None) -> Callable[[Message], Decoded]:
+        """`decode(msg, op)`, with the common case (the reply's id is the op's) made short."""
+        if op is None:
+            return lambda msg: self.decode(msg, None)
+        ids = frozenset(v for v in (op.reply_value, op.value) if v is not None)
+        codec, slow = self.codec, self.decode
+        if self.family.is_genetlink:
+
+            def genl(msg: Message) -> Decoded:
+                start = msg.payload_start
+                if msg.end - start >= GENL_HDRLEN and msg.data[start] in ids:
+                    return Decoded(codec, op, msg.data, start + GENL_HDRLEN, msg.end)
+                return slow(msg, op)
+
+            return genl
+
+        def raw(msg: Message) -> Decoded:
+            if msg.type in ids:
+                return Decoded(codec, op, msg.data, msg.payload_start, msg.end)
+            return slow(msg, op)
+
+        return raw
+
     def path(self, encoded: Encoded, numbers: list[int]) -> str:
         """By the spec's names (numbers where it has none)."""
         if encoded.op is None:
@@ -182,6 +209,11 @@ class RawCodec:
     def decode(self, msg: Message, op: Operation | None) -> GenlMessage:
         """A `GenlMessage` view."""
         return GenlMessage(msg, self._hdrsize())
+
+    def reply_decoder(self, op: Operation | None) -> Callable[[Message], GenlMessage]:
+        """`GenlMessage` views with the family's fixed header size."""
+        hdrsize = self._hdrsize()
+        return lambda msg: GenlMessage(msg, hdrsize)
 
     def path(self, encoded: Encoded, numbers: list[int]) -> str:
         """By number."""

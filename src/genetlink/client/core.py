@@ -173,6 +173,20 @@ def _label(family: str, operation: str) -> str:
     return operation if operation.startswith(f"{family} ") else f"{family} {operation}"
 
 
+def _items(decode: Callable[[Message], R], family_id: int | None,
+           delivered: list[bool]) -> Callable[[Message], R | None]:  # fmt: skip
+    """What a streamed dump hands out for each message: the decoded object, or None for
+    another family's message (replies may carry nlctrl's)."""
+
+    def item(msg: Message) -> R | None:
+        delivered[0] = True
+        if family_id is not None and msg.type != family_id:
+            return None
+        return decode(msg)
+
+    return item
+
+
 class HandleBase(Generic[R, S]):
     """The front-independent part of a family handle (see `FamilyHandle`); S is the type of
     the front's sockets."""
@@ -325,10 +339,8 @@ class HandleBase(Generic[R, S]):
 
     def _replies(self, prepared: Prepared, response: ex.Response) -> Replies[R]:
         own = self.resolver.owns
-        decode = self.codec.decode
-        operation = prepared.encoded.op
-        return Replies([m for m in response if own(m)], lambda m: decode(m, operation),
-                       response.warnings)  # fmt: skip
+        return Replies([m for m in response if own(m)],
+                       self.codec.reply_decoder(prepared.encoded.op), response.warnings)
 
     def _do(self, op: str | int, attrs: Attributes, options: CallOptions) -> Exchange[R | None]:
         replies = yield from self._do_all(op, attrs, options)
@@ -340,23 +352,17 @@ class HandleBase(Generic[R, S]):
 
     def _dump(self, op: str | int, attrs: Attributes, options: CallOptions) -> Exchange[None]:
         prepared = yield from self._prepare("dump", op, attrs, options)
-        own = self.resolver.owns
-        decode = self.codec.decode
-        operation = prepared.encoded.op
-        started = False
-
-        def item(msg: Message) -> R | None:
-            nonlocal started
-            started = True
-            return decode(msg, operation) if own(msg) else None
-
+        decode = self.codec.reply_decoder(prepared.encoded.op)
+        delivered = [False]  # once objects went out, an error cannot be retried unseen
         for attempt in (1, 2):
+            family_id = prepared.msg_type if self.resolver.is_genetlink else None
             try:
                 yield from ex.stream(self._engine, prepared.msg_type, prepared.payload,
                                      prepared.flags, operation=prepared.label,
-                                     timeout=prepared.timeout, decode=item)  # fmt: skip
+                                     timeout=prepared.timeout,
+                                     decode=_items(decode, family_id, delivered))  # fmt: skip
             except NetlinkError as error:
-                prepared = yield from self._recover(prepared, error, attempt, started)
+                prepared = yield from self._recover(prepared, error, attempt, delivered[0])
                 continue
             return
 

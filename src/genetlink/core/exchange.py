@@ -23,12 +23,12 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypedDict, TypeVar, Unpack
+from typing import Any, Generic, NamedTuple, TypedDict, TypeVar, Unpack
 
 from ..wire import constants as c
 from ..wire.errors import DumpInterrupted, NetlinkWarning
-from ..wire.message import Message, build_header
-from .engine import Engine, Kind, Notification, Request
+from ..wire.message import NLMSGHDR, Message, build_header
+from .engine import Engine, Notification, Request
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -37,8 +37,7 @@ R = TypeVar("R")
 BATCH = 64
 
 
-@dataclass(frozen=True, slots=True)
-class Send:
+class Send(NamedTuple):
     """Send `data` as one datagram to port id `port`. `exclusive`: no other thread may be inside
     recvmsg() on the socket meanwhile (a dump request; see `NetlinkSocket`)."""
 
@@ -47,19 +46,17 @@ class Send:
     exclusive: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Wait:
+class Wait(NamedTuple):
     """Read datagrams into the engine until `ready()`; TimeoutError after `timeout` seconds
     without it (`what` says what was awaited). `batch`: datagrams to take per read when queued."""
 
     ready: Callable[[], bool]
     timeout: float | None
-    what: str
+    what: str | Request  # a request stands for its answer (named only if the wait times out)
     batch: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Deliver(Generic[R]):
+class Deliver(NamedTuple, Generic[R]):
     """Hand `items` to the caller of an iterating call, in order."""
 
     items: Sequence[R]
@@ -89,7 +86,10 @@ def step(exchange: Exchange[T], outcome: BaseException | None) -> Instruction | 
 
 def timed_out(wait: Wait) -> TimeoutError:
     """The error thrown into an exchange whose `wait` did not end in time."""
-    return TimeoutError(f"no answer to {wait.what} in {wait.timeout} s")
+    what = wait.what
+    if isinstance(what, Request):
+        what = f"{what.operation or NLMSGHDR.unpack_from(what.data)[1]} (seq {what.seq})"
+    return TimeoutError(f"no answer to {what} in {wait.timeout} s")
 
 
 class Response(list[Message]):
@@ -119,10 +119,6 @@ def _builder(engine: Engine, msg_type: int, payload: bytes, flags: int) -> Calla
     return build
 
 
-def _label(operation: str | None, msg_type: int, request: Request) -> str:
-    return f"{operation or msg_type} (seq {request.seq})"
-
-
 def request(
     engine: Engine,
     msg_type: int,
@@ -139,25 +135,28 @@ def request(
     NLM_F_REQUEST and NLM_F_ACK are added. With ack=False (peers that never ACK, such as a
     user process at port id `port`) the first reply ends the request.
     """
-    while engine.window_full():  # checked again on waking: others may have taken the slot
-        yield Wait(lambda: not engine.window_full(), timeout, "a free request slot")
+    if engine.max_in_flight is not None:
+        while engine.window_full():  # checked again on waking: others may have taken the slot
+            yield Wait(lambda: not engine.window_full(), timeout, "a free request slot")
     flags |= c.NLM_F_REQUEST | (c.NLM_F_ACK if ack else 0)
-    kind: Kind = "do" if ack else "reply"
-    sent = engine.start(kind, _builder(engine, msg_type, payload, flags), operation)
+    sent = engine.start("do" if ack else "reply", _builder(engine, msg_type, payload, flags),
+                        operation)  # fmt: skip
     try:
         yield Send(sent.data, port)
-        yield Wait(lambda: sent.done, timeout, _label(operation, msg_type, sent))
-        messages = engine.finish(sent)
-        warn(operation, sent.warnings)
-        return Response(messages, sent.warnings)
-    finally:
+        yield Wait(lambda: sent.done, timeout, sent)
+    except BaseException:
         engine.abandon(sent)
+        raise
+    messages = engine.finish(sent)  # forgets the request too
+    if sent.warnings:
+        warn(operation, sent.warnings)
+    return Response(messages, sent.warnings)
 
 
-def _idle_wait(sent: Request, timeout: float | None, what: str) -> Wait:
+def _idle_wait(sent: Request, timeout: float | None) -> Wait:
     """Until the dump ends or brings messages: `timeout` bounds each wait, not the dump."""
     seen = len(sent.messages)
-    return Wait(lambda: sent.done or len(sent.messages) > seen, timeout, what, BATCH)
+    return Wait(lambda: sent.done or len(sent.messages) > seen, timeout, sent, BATCH)
 
 
 class DumpOptions(TypedDict, total=False):
@@ -204,9 +203,8 @@ def dump(engine: Engine, msg_type: int, payload: bytes = b"", flags: int = 0,
     try:
         while True:
             yield Send(sent.data, options.get("port", 0), exclusive=True)
-            what = _label(sent.operation, msg_type, sent)
             while not sent.done:
-                yield _idle_wait(sent, timeout, what)
+                yield _idle_wait(sent, timeout)
             if not sent.interrupted or sent.error is not None or not engine.retry(sent):
                 messages = engine.finish(sent)
                 warn(sent.operation, sent.warnings)
@@ -231,10 +229,9 @@ def stream(engine: Engine, msg_type: int, payload: bytes = b"", flags: int = 0, 
     timeout = options.get("timeout")
     try:
         yield Send(sent.data, options.get("port", 0), exclusive=True)
-        what = _label(sent.operation, msg_type, sent)
         while True:
             if not sent.messages and not sent.done:
-                yield _idle_wait(sent, timeout, what)
+                yield _idle_wait(sent, timeout)
             messages = engine.take(sent)
             if messages:
                 if decode is None:
