@@ -44,9 +44,9 @@ log = logging.getLogger("genetlink.testing")
 #: A handler gets one request message and returns the datagrams to send back (or None).
 Handler = Callable[[Message], Iterable[bytes] | None]
 
-_MSG_PEEK = _socket.MSG_PEEK
-_MSG_TRUNC = _socket.MSG_TRUNC
-_MSG_DONTWAIT = _socket.MSG_DONTWAIT
+_MSG_PEEK = int(_socket.MSG_PEEK)  # plain ints: IntFlag arithmetic is Python code
+_MSG_TRUNC = int(_socket.MSG_TRUNC)
+_MSG_DONTWAIT = int(_socket.MSG_DONTWAIT)
 
 
 class Datagram(NamedTuple):
