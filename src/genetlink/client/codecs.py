@@ -128,6 +128,9 @@ class SpecCodec:
             raise EncodeError(f"an operation is a name or a number, not {type(op).__name__}")
         if attrs is None or isinstance(attrs, Mapping):
             number, body = codec.encode(operation, attrs, mode)
+        elif not isinstance(attrs, bytes | bytearray | AttrBuilder):
+            raise EncodeError(f"{operation.name}: attributes are a mapping of names to values "
+                              f"(or encoded bytes), not {type(attrs).__name__}")  # fmt: skip
         else:
             number, _ = codec.encode(operation, None, mode)
             body = _raw_attrs(self.family.name, attrs)
