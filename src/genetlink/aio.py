@@ -67,6 +67,12 @@ class AsyncNetlinkSocket(NetlinkSocketBase):
         anything else (`_until` starts reading again); at most `_READS` datagrams are taken
         per call, so that a long dump does not hold up the loop.
         """
+        try:
+            self._read_queued()
+        finally:
+            self._wake()  # whatever happened, those whose answers came are woken
+
+    def _read_queued(self) -> None:
         for _ in range(_READS):
             if self._closed:
                 break
@@ -94,7 +100,6 @@ class AsyncNetlinkSocket(NetlinkSocketBase):
             if self.engine.backlogged() and not self._needs_reading():
                 self._pause()
                 break
-        self._wake()
 
     def _needs_reading(self) -> bool:
         """True when a waiter's condition does not hold yet (or a raw receive waits)."""

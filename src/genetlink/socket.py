@@ -17,6 +17,7 @@ import select
 import socket as _socket
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar, Unpack
@@ -35,7 +36,14 @@ from .core.exchange import (
     Wait,
 )
 from .wire import constants as c
-from .wire.errors import DecodeError, NetlinkError, Overrun, Truncated
+from .wire.errors import (
+    DecodeError,
+    NetlinkError,
+    NetlinkPermissionError,
+    NetlinkWarning,
+    Overrun,
+    Truncated,
+)
 from .wire.message import Message, build_header, parse_messages
 
 log = logging.getLogger("genetlink.socket")
@@ -91,13 +99,20 @@ def in_netns(netns: str, opener: Callable[[], T]) -> T:
     result: list[T] = []
     failure: list[BaseException] = []
 
+    path = netns_path(netns)
+
     def run() -> None:
         try:
-            fd = os.open(netns_path(netns), os.O_RDONLY | os.O_CLOEXEC)
             try:
-                _setns(fd)
-            finally:
-                os.close(fd)
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+                try:
+                    _setns(fd)
+                finally:
+                    os.close(fd)
+            except OSError as exc:  # say which namespace, and why it is refused
+                why = " (entering one needs CAP_SYS_ADMIN)" if exc.errno == errno.EPERM else ""
+                raise type(exc)(exc.errno, f"network namespace {netns!r} ({path}): "
+                                           f"{exc.strerror}{why}") from None  # fmt: skip
             result.append(opener())
         except BaseException as exc:  # handed to the caller's thread below
             failure.append(exc)
@@ -195,16 +210,39 @@ class NetlinkSocketBase:
         """Set a SOL_NETLINK option (NETLINK_*)."""
         self._sock.setsockopt(c.SOL_NETLINK, option, value)
 
-    def set_rcvbuf(self, size: int) -> None:
-        """Size the receive queue; as root, beyond net.core.rmem_max (SO_RCVBUFFORCE)."""
+    def set_rcvbuf(self, size: int) -> int:
+        """Size the receive queue; as root, beyond net.core.rmem_max (SO_RCVBUFFORCE).
+
+        Returns the size the kernel set. Without the privilege the kernel caps it at
+        rmem_max silently: that is reported as a NetlinkWarning (and logged).
+        """
         try:
             self._sock.setsockopt(_socket.SOL_SOCKET, _SO_RCVBUFFORCE, size)
         except PermissionError:
             self._sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_RCVBUF, size)
+        got = self._sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_RCVBUF)
+        got = got // 2 if isinstance(got, int) else size  # the kernel reports twice the size
+        if got < size:
+            text = (f"receive buffer of {size} bytes asked, {got} granted: net.core.rmem_max "
+                    "caps it without CAP_NET_ADMIN")  # fmt: skip
+            log.info("%s", text)
+            warnings.warn(NetlinkWarning(text), stacklevel=2)
+        return got
 
     def join(self, group: int) -> None:
-        """Subscribe to multicast group `group` (any number, not only the first 32)."""
-        self.setsockopt(c.NETLINK_ADD_MEMBERSHIP, group)
+        """Subscribe to multicast group `group` (any number, not only the first 32).
+
+        NetlinkPermissionError when the group needs a privilege the caller lacks (Generic
+        Netlink groups flagged for CAP_NET_ADMIN or CAP_SYS_ADMIN, in the socket's user
+        namespace).
+        """
+        try:
+            self.setsockopt(c.NETLINK_ADD_MEMBERSHIP, group)
+        except PermissionError as exc:
+            raise NetlinkPermissionError(
+                exc.errno or errno.EPERM, operation=f"join multicast group {group}",
+                message="the group needs CAP_NET_ADMIN or CAP_SYS_ADMIN",
+            ) from None  # fmt: skip
 
     def leave(self, group: int) -> None:
         """Unsubscribe from multicast group `group`."""

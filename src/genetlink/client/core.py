@@ -384,7 +384,10 @@ class HandleBase(Generic[R, S]):
         """Join multicast group `group` (a name, or a number) on the handle's notification
         socket, opened on first use; returns the group's number."""
         number = self.group_id(group)
-        self._listener(create=True).join(number)
+        try:
+            self._listener(create=True).join(number)
+        except NetlinkError as exc:  # name the group as the caller did
+            raise exc.named(operation=f"join {self.name} group {group!r} ({number})") from None
         if isinstance(group, str):
             self._joined[group] = number
         return number

@@ -15,7 +15,6 @@ from ..wire.errors import (
     DecodeError,
     DumpInterrupted,
     GenetlinkError,
-    NetlinkError,
     Overrun,
     Truncated,
 )
@@ -43,8 +42,8 @@ class Request:
     """
 
     __slots__ = (
-        "attempts", "build", "data", "done", "error", "interrupted", "kind", "messages",
-        "operation", "seq", "streamed", "warnings",
+        "attempts", "build", "data", "done", "ended", "error", "interrupted", "kind",
+        "messages", "operation", "seq", "streamed", "warnings",
     )  # fmt: skip
 
     def __init__(self, seq: int, kind: Kind, build: Builder, operation: str | None) -> None:
@@ -57,6 +56,7 @@ class Request:
         self.warnings: list[str] = []
         self.error: GenetlinkError | None = None
         self.done = False
+        self.ended = False  # the kernel's last word (NLMSG_DONE, or an error) has arrived
         self.interrupted = False
         self.attempts = 1
         self.streamed = False  # its messages go to a reader as they come (see Engine.take)
@@ -157,10 +157,7 @@ class Engine:
         with self._lock:
             if self.pending.pop(request.seq, None) is None:
                 return
-            kernel_ended = request.done and (
-                request.error is None or isinstance(request.error, NetlinkError)
-            )
-            running = request.kind == "dump" and not kernel_ended
+            running = request.kind == "dump" and not request.ended
             self._recent[request.seq] = running
             self._open_dumps += running
             while len(self._recent) > _RECENT_MAX:
@@ -187,6 +184,7 @@ class Engine:
             request.warnings = []
             request.interrupted = False
             request.done = False
+            request.ended = False
             request.attempts += 1
             self.pending[request.seq] = request
         return True
@@ -287,6 +285,10 @@ class Engine:
                     self._route(msg, finished)
             except DecodeError as exc:
                 self._malformed(data, exc, groups, finished)
+            except Exception as exc:  # a bug must not leave requests waiting forever
+                log.exception("failed to read a datagram")
+                self._malformed(data, DecodeError(f"unreadable answer: {exc!r}"), groups,
+                                finished)  # fmt: skip
         return finished
 
     # -- inside the lock ----------------------------------------------------------------------
@@ -323,6 +325,8 @@ class Engine:
         seq = msg.seq
         request = self.pending.get(seq) if seq else None
         if request is None or request.done:
+            if request is not None and msg.type in (c.NLMSG_DONE, c.NLMSG_ERROR):
+                request.ended = True  # failed on our side first; the kernel has ended it now
             self._unsolicited(msg, request is not None)
             return
         msg_type = msg.type
@@ -364,6 +368,7 @@ class Engine:
 
     def _answer(self, request: Request, ack: Ack, finished: list[Request], *, ends: bool) -> None:
         request.warnings.extend(ack.warnings)
+        request.ended = ends or bool(ack.error)
         if ack.error:
             request._fail(ack.exception(operation=request.operation, seq=request.seq,
                                         request=request.data))  # fmt: skip

@@ -162,8 +162,10 @@ class AttrPolicy:
 
     @classmethod
     def from_attrs(cls, attrs: Attrs) -> AttrPolicy:
-        """Decode an NL_POLICY_TYPE_ATTR_* nest."""
+        """Decode an NL_POLICY_TYPE_ATTR_* nest; DecodeError when it names no type."""
         raw = decode_policy(attrs)
+        if "type" not in raw:
+            raise DecodeError("attribute policy without NL_POLICY_TYPE_ATTR_TYPE", attrs.start)
         return cls(**{key.replace("-", "_"): value for key, value in raw.items()})
 
     def to_dict(self) -> dict[str, Any]:
