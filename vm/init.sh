@@ -37,9 +37,9 @@ mkdir -p $R
 # imports several times faster.
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=262144 hostroot $R \
 	|| die "cannot mount the host root over 9p"
-[ -n "$GT_RESULTS" ] && [ -d "$R$GT_RESULTS" ] || die "results mount point $GT_RESULTS missing"
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results "$R$GT_RESULTS" \
-	|| die "cannot mount the results share"
+# A second view of the host root, kept before scratch space covers /tmp and /run below.
+mkdir -p /host
+mount -o bind $R /host || die "cannot bind the host root"
 
 mount -t proc proc $R/proc
 mount -t sysfs sysfs $R/sys
@@ -50,6 +50,17 @@ mount -t tmpfs tmpfs $R/dev/shm
 mount -t tmpfs -o mode=1777 tmpfs $R/tmp
 mount -t tmpfs tmpfs $R/run
 mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
+# A checkout under /tmp or /run would be hidden by that scratch space: put it back on top.
+case "$GT_CHECKOUT" in
+/tmp/* | /run/*)
+	mkdir -p "$R$GT_CHECKOUT"
+	mount -o bind "/host$GT_CHECKOUT" "$R$GT_CHECKOUT" || die "cannot show $GT_CHECKOUT again"
+	;;
+esac
+
+[ -n "$GT_RESULTS" ] && [ -d "$R$GT_RESULTS" ] || die "results mount point $GT_RESULTS missing"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results "$R$GT_RESULTS" \
+	|| die "cannot mount the results share"
 
 say "running $GT_CHECKOUT/vm/guest.sh"
 chroot $R /usr/bin/env -i \

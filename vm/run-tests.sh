@@ -11,6 +11,7 @@
 # Environment:
 #   KVER        kernel release to use (default: the one linux-headers-amd64 points at)
 #   VM_ACCEL    kvm | tcg | auto (default auto: KVM when it works, else TCG)
+#   VM_KVM_PROBE seconds KVM gets to reach the guest's init in auto mode (default 30)
 #   VM_TIMEOUT  seconds before the VM is killed (default 240)
 #   VM_MEM      guest memory in MiB (default 1024)
 #   VM_CPUS     guest CPUs (default 2)
@@ -170,8 +171,9 @@ kvm_usable() {
 kvm_key() { echo "$(uname -r) $(qemu-system-x86_64 --version | head -n 1)"; }
 
 run_qemu() {
-	local accel=$1
+	local accel=$1 probe=0
 	shift
+	[ "$accel" = kvm ] && [ "${VM_ACCEL:-auto}" = auto ] && probe=${VM_KVM_PROBE:-30}
 	local -a accel_args
 	case $accel in
 	kvm) accel_args=(-accel kvm -cpu host) ;;
@@ -181,7 +183,7 @@ run_qemu() {
 	if [ $# -gt 0 ]; then printf '%s\n' "$@" > "$RESULTS/pytest-args"; fi
 	: > "$CONSOLE"
 	log "booting $KVER with $accel (timeout ${VM_TIMEOUT}s)"
-	local rc=0
+	local rc=0 pid waited=0
 	# The subshell keeps bash's own "Aborted" job message in the log too.
 	(timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
 		-nodefaults -no-reboot -display none \
@@ -193,7 +195,21 @@ run_qemu() {
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 		-fsdev local,id=results,path="$RESULTS",security_model=none \
 		-device virtio-9p-pci,fsdev=results,mount_tag=results) \
-		> "$QEMU_LOG" 2>&1 || rc=$?
+		> "$QEMU_LOG" 2>&1 &
+	pid=$!
+	# A KVM that cannot run the guest (nested virtualisation) may hang instead of failing:
+	# give it $probe seconds to reach init, which it does in a few when it works.
+	while [ "$probe" -gt 0 ] && kill -0 "$pid" 2> /dev/null &&
+		! grep -q 'genltest-vm: init started' "$CONSOLE"; do
+		if [ "$waited" -ge "$probe" ]; then
+			log "no sign of the guest after ${probe}s with $accel"
+			pkill -TERM -P "$pid" 2> /dev/null || true
+			break
+		fi
+		sleep 1
+		waited=$((waited + 1))
+	done
+	wait "$pid" || rc=$?
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		log "the VM was killed after ${VM_TIMEOUT}s"
 	elif [ $rc -ne 0 ]; then
