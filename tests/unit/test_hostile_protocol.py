@@ -60,12 +60,11 @@ def test_attr_policy_without_type_is_a_decode_error() -> None:
 
 def test_getpolicy_reply_without_type_is_a_decode_error() -> None:
     kernel = FakeKernel(_policy_without_type)
-    with kernel.socket(c.NETLINK_GENERIC) as sock:
-        with pytest.raises(DecodeError):
-            sock.run(getpolicy(sock.engine, "demo"))
-    with GenlClient(transport_factory=kernel.transport, watch_families=False) as genl:
-        with pytest.raises(DecodeError):
-            genl.policy("demo")
+    with kernel.socket(c.NETLINK_GENERIC) as sock, pytest.raises(DecodeError):
+        sock.run(getpolicy(sock.engine, "demo"))
+    with (GenlClient(transport_factory=kernel.transport, watch_families=False) as genl,
+          pytest.raises(DecodeError)):  # fmt: skip
+        genl.policy("demo")
 
 
 # -- 2: NLMSG_ERROR with error = INT_MIN -----------------------------------------------------
@@ -73,9 +72,8 @@ def test_getpolicy_reply_without_type_is_a_decode_error() -> None:
 
 def test_int_min_error_is_a_netlink_error_on_the_blocking_front() -> None:
     kernel = FakeKernel(lambda req: [_error_int_min(req)])
-    with kernel.socket() as sock:
-        with pytest.raises(NetlinkError) as info:
-            sock.request(T, timeout=WAIT)
+    with kernel.socket() as sock, pytest.raises(NetlinkError) as info:
+        sock.request(T, timeout=WAIT)
     assert info.value.errno == 1 << 31
     assert "Unknown error" in str(info.value)
 

@@ -14,6 +14,7 @@ import os
 import sys
 
 from genetlink import __version__
+from genetlink.cli.output import describe, tolerant_stdout
 
 #: Sub-command -> module of genetlink.cli that registers it, in the order `--help` lists them.
 #: Only the module of the command being run is imported: `genetlink families` stays quick
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return 0
+    tolerant_stdout()
     if args.debug or os.environ.get("GENETLINK_DEBUG"):
         import logging
 
@@ -91,11 +93,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"genetlink: {describe(err)}", file=sys.stderr)
         return 1
     return status
-
-
-def describe(err: BaseException) -> str:
-    """An error as one line (kernel ext-ACK messages may contain newlines)."""
-    return " ".join(str(err).split()) or type(err).__name__
 
 
 if __name__ == "__main__":

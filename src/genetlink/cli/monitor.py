@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import Any, TextIO
 
@@ -36,6 +37,8 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     """genetlink monitor FAMILY: join groups, print notifications until --count/--timeout."""
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be at least 1")
+    if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout >= 0):
+        raise UsageError(f"--timeout must be a number of seconds, 0 or more, not {args.timeout}")
     with open_client(args) as client:
         groups = args.group or list(client.groups)
         if not groups:

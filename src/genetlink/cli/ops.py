@@ -16,6 +16,7 @@ import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TextIO
 
+from genetlink.cli.output import describe
 from genetlink.client.sync import FamilyHandle, open_family
 from genetlink.codec.family import Decoded
 from genetlink.codec.render import jsonable
@@ -37,7 +38,7 @@ def guarded(handler: Handler) -> Handler:
         except BrokenPipeError:
             raise  # the reader went away (`| head`): cli.main silences it
         except (GenetlinkError, UsageError, OSError) as exc:
-            print(f"genetlink: error: {exc}", file=sys.stderr)
+            print(f"genetlink: error: {describe(exc)}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
             return 130
@@ -46,25 +47,56 @@ def guarded(handler: Handler) -> Handler:
     return run
 
 
+#: Deepest nesting --input may have. Request values follow the spec's nests (a handful of
+#: levels); the encoder recurses along them, so depth the interpreter cannot take is refused.
+MAX_INPUT_DEPTH = 64
+
+
 def read_input(text: str | None) -> dict[str, Any]:
     """The request values: a JSON object given as text, `@FILE`, or `-` for stdin."""
     if text is None:
         return {}
     if text == "-":
-        text = sys.stdin.read()
+        stdin = getattr(sys.stdin, "buffer", None)  # bytes: decoding is checked below
+        text = _utf8(stdin.read(), "standard input") if stdin is not None else sys.stdin.read()
     elif text.startswith("@"):
         try:
-            with open(text[1:], encoding="utf-8") as file:
-                text = file.read()
+            with open(text[1:], "rb") as file:
+                text = _utf8(file.read(), f"input file {text[1:]!r}")
         except OSError as exc:
             raise UsageError(f"cannot read input file {text[1:]!r}: {exc.strerror}") from None
     try:
         values = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except RecursionError:
+        raise UsageError(f"--input nests deeper than {MAX_INPUT_DEPTH} levels") from None
+    except ValueError as exc:  # JSONDecodeError, or an integer of more than 4300 digits
         raise UsageError(f"--input is not valid JSON: {exc}") from None
     if not isinstance(values, dict):
         raise UsageError(f"--input must be a JSON object, got {type(values).__name__}")
+    _check_depth(values)
     return values
+
+
+def _utf8(data: bytes, what: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{what} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
+
+
+def _check_depth(values: dict[str, Any]) -> None:
+    """Refuse input nested deeper than MAX_INPUT_DEPTH (without recursing itself)."""
+    stack: list[tuple[Any, int]] = [(values, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_INPUT_DEPTH:
+            raise UsageError(f"--input nests deeper than {MAX_INPUT_DEPTH} levels")
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
 
 
 def open_client(args: argparse.Namespace) -> FamilyHandle[Decoded]:

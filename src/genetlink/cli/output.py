@@ -1,11 +1,42 @@
-"""Printing helpers shared by the commands: aligned tables and JSON."""
+"""Printing helpers shared by the commands: aligned tables, JSON, one-line errors, and an
+output stream that never fails on the text it is given."""
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
+
+OUTPUT_ERRORS = "genetlink-output"
+
+
+def describe(err: BaseException) -> str:
+    """An error as one line (kernel ext-ACK messages may contain newlines)."""
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+def _output_errors(exc: UnicodeError) -> tuple[str | bytes, int]:
+    """Decoded strings keep bytes that are not UTF-8 (an interface name, say) as surrogates
+    (surrogateescape): write those bytes back as the kernel had them; escape any other
+    character the output encoding lacks. Printing a value never fails."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    try:
+        return codecs.lookup_error("surrogateescape")(exc)
+    except UnicodeEncodeError:
+        return codecs.backslashreplace_errors(exc)
+
+
+codecs.register_error(OUTPUT_ERRORS, _output_errors)
+
+
+def tolerant_stdout() -> None:
+    """Make sys.stdout write every str (see _output_errors), whatever its encoding."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors=OUTPUT_ERRORS)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None,

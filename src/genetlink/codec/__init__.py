@@ -5,7 +5,8 @@
     reply = codec.decode(msg)          # Decoded: a lazy Mapping over the received bytes
 """
 
+from genetlink.codec.decode import Mismatched
 from genetlink.codec.family import Decoded, FamilyCodec
 from genetlink.codec.render import jsonable
 
-__all__ = ["Decoded", "FamilyCodec", "jsonable"]
+__all__ = ["Decoded", "FamilyCodec", "Mismatched", "jsonable"]

@@ -4,22 +4,28 @@ Built once per set from the family model; a full decode is then one loop per nes
 lookup and a precompiled `struct` call per attribute. Values: integers, enum names (unknown
 values stay numbers), lists of flag names, strings, bytes, IP addresses / MACs / UUIDs by
 display hint, dicts for nests and structs, lists for arrays and multi-attr.
+
+A payload of a width its type cannot have (a u32 of 16 bytes: rt-rule's `src` on an IPv6
+rule) is never read as a number: it stays bytes, as a `Mismatched`, and is logged once per
+attribute and width on the "genetlink.codec" logger.
 """
 
 from __future__ import annotations
 
 import array
+import logging
 import struct
 import sys
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from socket import AF_INET, AF_INET6, inet_ntop
-from typing import Any, Literal
+from typing import Any
 
+from genetlink.codec.names import HEADER_PREFIX, header_clashes
 from genetlink.schema.definitions import EnumDefinition, Struct, StructMember
 from genetlink.schema.model import Attribute, Family
-from genetlink.schema.types import SCALAR_SIZES
+from genetlink.schema.types import SCALAR_SIZES, VARIABLE_INTEGERS
 from genetlink.wire import codecs
 from genetlink.wire.attrs import iter_attrs
 from genetlink.wire.constants import NLA_TYPE_MASK
@@ -27,9 +33,11 @@ from genetlink.wire.errors import DecodeError
 
 #: decoder(data, start, end) -> value
 Decoder = Callable[[bytes, int, int], Any]
+#: a struct's decoder: data, start, end -> {member: value}
+StructDecoder = Callable[[bytes, int, int], dict[str, Any]]
 
 # How a table entry decodes its payload (the hot loop branches on these instead of calling).
-SCALAR = 0  # arg: (unpack_from, size, signed, byte order); read inline
+SCALAR = 0  # arg: (unpack_from, size, decoder of any other size); the right size read inline
 CALL = 1  # arg: a Decoder
 LATE = 2  # arg: a sub-message decoder taking the decoded siblings too; runs after the others
 #: number -> (name, how, arg, multi_attr)
@@ -63,8 +71,8 @@ def walk_set(table: Table, data: bytes, start: int, end: int) -> dict[Any, Any]:
                 if how == SCALAR:
                     if length - 4 == arg[1]:
                         value = arg[0](data, offset + 4)[0]
-                    else:  # spec drift: the kernel sent another width; read what is there
-                        value = int.from_bytes(data[offset + 4 : stop], arg[3], signed=arg[2])
+                    else:  # another width: uint's 8 bytes, or a Mismatched
+                        value = arg[2](data, offset + 4, stop)
                 elif how == CALL:
                     value = arg(data, offset + 4, stop)
                 else:
@@ -92,20 +100,49 @@ def walk_set(table: Table, data: bytes, start: int, end: int) -> dict[Any, Any]:
     return out
 
 
-def _int_decoder(type_name: str, byte_order: str | None) -> Decoder:
-    codec = codecs.scalar(type_name, byte_order)
-    size = codec.size
-    unpack = codec.unpack_from
-    signed = type_name[0] == "s"
-    order: Literal["big", "little"] = "big" if byte_order == "big-endian" else "little"
+#: The decoding of one integer type: (unpack_from, size, decoder of any other size).
+Reader = tuple[Callable[[bytes, int], tuple[Any, ...]], int, Decoder]
 
-    def decode(data: bytes, start: int, end: int) -> int:
+
+def _int_decoder(reader: Reader) -> Decoder:
+    """A Decoder from a Reader (the hot loop inlines the same test)."""
+    unpack, size, other = reader
+
+    def decode(data: bytes, start: int, end: int) -> Any:
         if end - start == size:
-            return unpack(data, start)[0]  # type: ignore[no-any-return]
-        # Spec drift (a kernel that sends another width): read what is there, do not fail.
-        return int.from_bytes(data[start:end], order, signed=signed)
+            return unpack(data, start)[0]
+        return other(data, start, end)
 
     return decode
+
+
+class Mismatched(bytes):
+    """A payload of a width its type cannot have (a u32 of 16 bytes), kept as those bytes.
+
+    Equal to the bytes and shown as hex in JSON like any bytes; the repr names the spec's type
+    (`type_name`), so the value is not mistaken for a proper one.
+    """
+
+    type_name: str
+
+    def __new__(cls, raw: bytes, type_name: str) -> Mismatched:
+        self = super().__new__(cls, raw)
+        self.type_name = type_name
+        return self
+
+    def __repr__(self) -> str:
+        shown = self[:_SHOWN].hex() + ("..." if len(self) > _SHOWN else "")
+        return f"Mismatched({self.type_name}, {len(self)} bytes: {shown})"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Mismatched, (bytes(self), self.type_name)
+
+
+_SHOWN = 32  # bytes a Mismatched repr shows: a 2,000-byte payload stays one readable line
+_MAX_WARNED = 1024  # (attribute, width) pairs logged per codec; hostile input cannot grow more
+log = logging.getLogger("genetlink.codec")
 
 
 def _flag_names(value: int, bits: list[tuple[str, int]]) -> list[str | int]:
@@ -126,6 +163,8 @@ def _flags_decoder(bits: list[tuple[str, int]]) -> Callable[[int], list[str | in
     def names(value: int) -> list[str | int]:
         known = seen.get(value)
         if known is None:
+            if not isinstance(value, int):
+                return value  # a Mismatched: no flags to name
             known = _flag_names(value, bits)
             if len(seen) < 4096:
                 seen[value] = known
@@ -153,15 +192,18 @@ def _struct_layout(st: Struct) -> tuple[str, list[str], list[int]] | None:
     return fmt, names, positions
 
 
-def _packed_array(type_name: str, byte_order: str | None) -> Decoder:
-    """`binary` with a scalar `sub-type`: a packed C array of that scalar (tc, af-spec conf)."""
+def _packed_array(type_name: str, byte_order: str | None, other: Decoder) -> Decoder:
+    """`binary` with a scalar `sub-type`: a packed C array of that scalar (tc, af-spec conf);
+    a length that is no multiple of the item goes to `other`."""
     typecode = codecs.INT_FORMATS[type_name]
     size = SCALAR_SIZES[type_name]
     foreign = "big-endian" if sys.byteorder == "little" else "little-endian"
     swap = byte_order == foreign
 
-    def decode(data: bytes, start: int, end: int) -> list[int]:
-        values = array.array(typecode, data[start : end - (end - start) % size])
+    def decode(data: bytes, start: int, end: int) -> Any:
+        if (end - start) % size:
+            return other(data, start, end)
+        values = array.array(typecode, data[start:end])
         if swap:
             values.byteswap()
         return values.tolist()
@@ -182,29 +224,42 @@ def _enum_decoder(inner: Decoder, enum: EnumDefinition, as_flags: bool) -> Decod
     return decode_enum
 
 
+_BY_SIZE = {4: AF_INET, 16: AF_INET6}
+_ADDRESS_HINTS = frozenset({"ipv4", "ipv6", "ipv4-or-v6"})
+
+
+def _address(raw: bytes) -> str | bytes:
+    """An address by its length, whichever family the hint names (as ynl shows them): specs
+    hint `ipv4` where IPv6 routes, addresses and neighbours carry 16 bytes. Other lengths
+    stay bytes."""
+    family = _BY_SIZE.get(len(raw))
+    return raw if family is None else inet_ntop(family, raw)
+
+
 def _hinted_bytes(hint: str | None) -> Callable[[bytes], Any] | None:
     if hint in ("mac", "fddi"):
         return lambda raw: raw.hex(":")
     # Addresses become their usual text form ("192.0.2.1", "2001:db8::1"): what `ip -j` and
     # JSON show, and what the encoder takes back; inet_ntop is ~5x cheaper than ipaddress.
-    if hint == "ipv4":
-        return lambda raw: inet_ntop(AF_INET, raw) if len(raw) == 4 else raw
-    if hint == "ipv6":
-        return lambda raw: inet_ntop(AF_INET6, raw) if len(raw) == 16 else raw
-    if hint == "ipv4-or-v6":
-        return lambda raw: inet_ntop(_BY_SIZE[len(raw)], raw) if len(raw) in _BY_SIZE else raw
+    if hint in _ADDRESS_HINTS:
+        return _address
     if hint == "uuid":
         return lambda raw: uuid.UUID(bytes=raw) if len(raw) == 16 else raw
     return None
 
 
 def _hinted_int(inner: Decoder, hint: str | None) -> Decoder:
-    if hint == "ipv4":
-        return lambda d, s, e: inet_ntop(AF_INET, d[s:e]) if e - s == 4 else inner(d, s, e)
+    """An integer shown as an address: its bytes as they are on the wire, by length."""
+    if hint in _ADDRESS_HINTS:
+
+        def decode(data: bytes, start: int, end: int) -> Any:
+            family = _BY_SIZE.get(end - start)
+            if family is None:
+                return inner(data, start, end)
+            return inet_ntop(family, data[start:end])
+
+        return decode
     return inner
-
-
-_BY_SIZE = {4: AF_INET, 16: AF_INET6}
 
 
 def decode_binary(data: bytes, start: int, end: int) -> bytes:
@@ -233,8 +288,10 @@ class Tables:
     def __init__(self, family: Family) -> None:
         self.family = family
         self._sets: dict[str, Table] = {}
-        self._structs: dict[str, Callable[[bytes, int, int], dict[str, Any]]] = {}
+        self._structs: dict[str, StructDecoder] = {}
+        self._headers: dict[tuple[str, str | None], StructDecoder] = {}
         self._lazy: dict[str, dict[str, tuple[str, int, Decoder | None]]] = {}
+        self._warned: set[tuple[str, int]] = set()
         #: how many sub-messages waited for an enclosing selector (see resolve_deferred)
         self.deferred = 0
 
@@ -247,18 +304,17 @@ class Tables:
             for attr in self.family.attribute_sets[set_name].by_value.values():
                 if attr.type in ("unused", "pad"):
                     continue
-                table[attr.value] = (attr.name, *self._how(attr), attr.multi_attr)
+                how = self._how(attr, f"{set_name}.{attr.name}")
+                table[attr.value] = (attr.name, *how, attr.multi_attr)
         return table
 
-    def _how(self, attr: Attribute) -> tuple[int, Any]:
+    def _how(self, attr: Attribute, where: str) -> tuple[int, Any]:
         if attr.type == "sub-message":
             return LATE, self._sub_message_decoder(attr)
         plain = attr.enum is None and attr.display_hint is None
-        if attr.type in SCALAR_SIZES and plain:
-            codec = codecs.scalar(attr.type, attr.byte_order)
-            order = "big" if attr.byte_order == "big-endian" else "little"
-            return SCALAR, (codec.unpack_from, codec.size, attr.type[0] == "s", order)
-        return CALL, self.decoder(attr)
+        if plain and (attr.type in SCALAR_SIZES or attr.type in VARIABLE_INTEGERS):
+            return SCALAR, self._reader(attr.type, attr.byte_order, where)
+        return CALL, self.decoder(attr, where)
 
     def lazy_entries(self, set_name: str) -> dict[str, tuple[str, int, Decoder | None]]:
         """For reading single values of `set_name`: name (kebab and snake case) -> (spec name,
@@ -269,8 +325,9 @@ class Tables:
             entries = {}
             for attr in self.family.attribute_sets[set_name].attributes.values():
                 whole = attr.multi_attr or attr.type == "sub-message"
-                entry = (attr.name, attr.value, None if whole else self.decoder(attr))
-                entries[attr.name] = entries[attr.name.replace("-", "_")] = entry
+                decoder = None if whole else self.decoder(attr, f"{set_name}.{attr.name}")
+                entries[attr.name] = entries[attr.name.replace("-", "_")] = (
+                    attr.name, attr.value, decoder)  # fmt: skip
             self._lazy[set_name] = entries
         return entries
 
@@ -286,22 +343,83 @@ class Tables:
             resolve_deferred(out)
         return out
 
-    def struct(self, name: str) -> Callable[[bytes, int, int], dict[str, Any]]:
-        """A decoder of the C struct `name` into a dict of its members (pads left out)."""
+    # -- widths ----------------------------------------------------------------------------------
+
+    def mismatch(self, where: str, type_name: str) -> Decoder:
+        """The decoder of payloads whose width `type_name` cannot have, at `where` (a
+        "set.attribute" path): a Mismatched, logged once per attribute and width so that a
+        dump of thousands of such messages logs one line."""
+        warned = self._warned
+        family = self.family.name
+
+        def keep(data: bytes, start: int, end: int) -> Mismatched:
+            width = end - start
+            if (where, width) not in warned and len(warned) < _MAX_WARNED:
+                warned.add((where, width))
+                log.warning("%s: %s is a %s but came with %d bytes; kept as bytes",
+                            family, where, type_name, width)  # fmt: skip
+            return Mismatched(data[start:end], type_name)
+
+        return keep
+
+    def _reader(self, type_name: str, byte_order: str | None, where: str) -> Reader:
+        """How to read an integer type. Fixed widths have exactly their size; NLA_UINT and
+        NLA_SINT 4 bytes (read inline) or 8 (the kernel picks by value); any other width is
+        a Mismatched, never a number made of whatever bytes came."""
+        other = self.mismatch(where, type_name)
+        if type_name in VARIABLE_INTEGERS:  # u32/s32 inline, the 64-bit form through `other`
+            wide = codecs.scalar(type_name[0] + "64", byte_order)
+            other = _int_decoder((wide.unpack_from, wide.size, other))
+            type_name = type_name[0] + "32"
+        codec = codecs.scalar(type_name, byte_order)
+        return codec.unpack_from, codec.size, other
+
+    # -- structs ---------------------------------------------------------------------------------
+
+    def struct(self, name: str) -> StructDecoder:
+        """A decoder of the C struct `name` into a dict of its members (pads left out); fewer
+        bytes than the struct's size are a DecodeError."""
         decode = self._structs.get(name)
         if decode is None:
             decode = self._build_struct(self.family.structs[name])
             self._structs[name] = decode
         return decode
 
-    def _build_struct(self, st: Struct) -> Callable[[bytes, int, int], dict[str, Any]]:
+    def header(self, name: str, set_name: str | None) -> StructDecoder:
+        """A decoder of the fixed header `name` before attributes of `set_name`: a member
+        named like an attribute of the set is keyed "header.NAME" (see `header_clashes`)."""
+        decode = self._headers.get((name, set_name))
+        if decode is None:
+            clashes = header_clashes(self.family, name, set_name)
+            if clashes:
+                renames = {member: HEADER_PREFIX + member for member in clashes}
+                decode = self._build_struct(self.family.structs[name], renames=renames)
+            else:
+                decode = self.struct(name)
+            self._headers[(name, set_name)] = decode
+        return decode
+
+    def _build_struct(self, st: Struct, short: Decoder | None = None,
+                      renames: Mapping[str, str] | None = None) -> Any:  # fmt: skip
+        """A decoder of `st`; `short` decodes payloads too short for it (a DecodeError
+        without one); `renames` changes member keys."""
         size = st.size
         name = st.name
+
+        def too_short(data: bytes, start: int, end: int) -> Any:
+            if short is None:
+                raise DecodeError(f"struct {name} needs {size} bytes, got {end - start}", start)
+            return short(data, start, end)
+
+        def key(member: str) -> str:
+            return renames.get(member, member) if renames else member
+
         layout = _struct_layout(st)
         if layout is not None:
             # Every member is a host-order scalar, pad, or fixed-size bytes: one unpack_from
             # reads them all; enums, hints and strings are converted afterwards.
-            fmt, names, positions = layout
+            fmt, plain_names, positions = layout
+            names = [key(n) for n in plain_names]
             unpack = struct.Struct(fmt).unpack_from
             post: list[tuple[int, Callable[[Any], Any]]] = []
             for i, j in enumerate(positions):
@@ -309,9 +427,9 @@ class Tables:
                 if convert is not None:
                     post.append((i, convert))
 
-            def decode_fast(data: bytes, start: int, end: int) -> dict[str, Any]:
+            def decode_fast(data: bytes, start: int, end: int) -> Any:
                 if end - start < size:
-                    raise DecodeError(f"struct {name} needs {size} bytes, got {end - start}", start)
+                    return too_short(data, start, end)
                 values = unpack(data, start)
                 if not post:
                     return dict(zip(names, values, strict=True))
@@ -325,13 +443,14 @@ class Tables:
         for m in st.members:
             if m.type == "pad":
                 continue
+            where = f"{name}.{m.name}"
             decoder = self._member_decoder(m.type, m.byte_order, m.display_hint, m.enum,
-                                           m.enum_as_flags, m.struct)  # fmt: skip
-            fields.append((m.name, decoder, m.offset, m.offset + m.size))
+                                           m.enum_as_flags, m.struct, where)  # fmt: skip
+            fields.append((key(m.name), decoder, m.offset, m.offset + m.size))
 
-        def decode(data: bytes, start: int, end: int) -> dict[str, Any]:
+        def decode(data: bytes, start: int, end: int) -> Any:
             if end - start < size:
-                raise DecodeError(f"struct {name} needs {size} bytes, got {end - start}", start)
+                return too_short(data, start, end)
             return {name: dec(data, start + s, start + e) for name, dec, s, e in fields}
 
         return decode
@@ -342,9 +461,9 @@ class Tables:
             return lambda raw: raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
         if m.type == "binary":
             return _hinted_bytes(m.display_hint)
-        if m.display_hint == "ipv4":
-            order: Literal["big", "little"] = "big" if m.byte_order == "big-endian" else "little"
-            return lambda v: inet_ntop(AF_INET, v.to_bytes(4, order))
+        if m.display_hint in _ADDRESS_HINTS and m.size == 4:
+            # back to the bytes as they were on the wire (this layout is host order only)
+            return lambda v: inet_ntop(AF_INET, v.to_bytes(4, sys.byteorder))
         if m.enum is not None and m.enum in self.family.enums:
             enum = self.family.enums[m.enum]
             if m.enum_as_flags or enum.is_flags:
@@ -352,6 +471,8 @@ class Tables:
             names = enum.names
             return lambda v: names.get(v, v)
         return None
+
+    # -- attributes ------------------------------------------------------------------------------
 
     def _member_decoder(
         self,
@@ -361,9 +482,11 @@ class Tables:
         enum: str | None,
         as_flags: bool,
         struct_name: str | None,
+        where: str,
     ) -> Decoder:
-        if type_name in SCALAR_SIZES:
-            decoder = _hinted_int(_int_decoder(type_name, byte_order), hint)
+        if type_name in SCALAR_SIZES or type_name in VARIABLE_INTEGERS:
+            reader = self._reader(type_name, byte_order, where)
+            decoder = _hinted_int(_int_decoder(reader), hint)
             if enum is not None and enum in self.family.enums:
                 decoder = _enum_decoder(decoder, self.family.enums[enum], as_flags)
             return decoder
@@ -376,32 +499,38 @@ class Tables:
             return lambda d, s, e: convert(d[s:e])
         return decode_binary
 
-    def decoder(self, attr: Attribute) -> Decoder:
-        """The decoder of one attribute's payload."""
+    def decoder(self, attr: Attribute, where: str) -> Decoder:
+        """The decoder of one attribute's payload; `where` ("set.attribute") names it in
+        the warnings about payloads of the wrong width."""
         kind = attr.type
         if kind == "binary" and attr.sub_type in SCALAR_SIZES:
-            return _packed_array(attr.sub_type, attr.byte_order)
-        if kind in SCALAR_SIZES or kind == "binary" or kind == "string":
+            other = self.mismatch(where, f"{attr.sub_type} array")
+            return _packed_array(attr.sub_type, attr.byte_order, other)
+        if kind == "binary" and attr.struct is not None:
+            # Longer payloads are fine (kernels append members); shorter ones are kept whole.
+            short = self.mismatch(where, f"struct {attr.struct}")
+            return self._build_struct(self.family.structs[attr.struct], short)  # type: ignore[no-any-return]
+        if kind in SCALAR_SIZES or kind in VARIABLE_INTEGERS or kind in ("binary", "string"):
             return self._member_decoder(kind, attr.byte_order, attr.display_hint, attr.enum,
-                                        attr.enum_as_flags, attr.struct)  # fmt: skip
-        if kind in ("uint", "sint"):
-            inner: Decoder = codecs.decode_uint if kind == "uint" else codecs.decode_sint
-            if attr.enum is not None and attr.enum in self.family.enums:
-                return _enum_decoder(inner, self.family.enums[attr.enum], attr.enum_as_flags)
-            return inner
+                                        attr.enum_as_flags, attr.struct, where)  # fmt: skip
         if kind == "flag":
             return decode_flag
         if kind == "bitfield32":
-            return codecs.decode_bitfield32
+            return self._bitfield32(where)
         if kind == "nest":
             return self._nest_decoder(attr.nested_attributes)
         if kind == "indexed-array":
-            return self._array_decoder(attr)
+            return self._array_decoder(attr, where)
         if kind == "nest-type-value":
             return self._type_value_decoder(attr)
         if kind == "sub-message":
             return self._sub_message_decoder(attr)
         return decode_binary
+
+    def _bitfield32(self, where: str) -> Decoder:
+        other = self.mismatch(where, "bitfield32")
+        decode = codecs.decode_bitfield32
+        return lambda d, s, e: decode(d, s, e) if e - s == 8 else other(d, s, e)
 
     def _nest_decoder(self, set_name: str | None) -> Decoder:
         if set_name is None:
@@ -414,12 +543,12 @@ class Tables:
 
         return decode_nest
 
-    def _array_decoder(self, attr: Attribute) -> Decoder:
+    def _array_decoder(self, attr: Attribute, where: str) -> Decoder:
         sub = attr.sub_type or "binary"
         if sub == "nest":
             item = self._nest_decoder(attr.nested_attributes)
         else:
-            item = self.decoder(replace(attr, type=sub, multi_attr=False))
+            item = self.decoder(replace(attr, type=sub, multi_attr=False), where)
 
         def decode_array(data: bytes, start: int, end: int) -> list[Any]:
             return [item(data, s, e) for _, s, e in iter_attrs(data, start, end)]
@@ -445,7 +574,7 @@ class Tables:
             out: dict[Any, Any] = {}
             offset = start
             if fmt.fixed_header:
-                out.update(self.struct(fmt.fixed_header)(data, start, end))
+                out.update(self.header(fmt.fixed_header, fmt.attribute_set)(data, start, end))
                 offset += (fmt.fixed_header_size + 3) & ~3
             if fmt.attribute_set:
                 out.update(self.decode_set(fmt.attribute_set, data, offset, end))

@@ -13,6 +13,7 @@ from typing import Any
 
 from genetlink.codec.decode import Tables
 from genetlink.codec.encode import Encoder, lookup, spec_name
+from genetlink.codec.names import HEADER_PREFIX
 from genetlink.schema.model import Family, Operation
 from genetlink.wire.attrs import AttrBuilder, Attrs
 from genetlink.wire.constants import GENL_HDRLEN
@@ -23,8 +24,10 @@ from genetlink.wire.message import Message
 class Decoded(Mapping[str | int, Any]):
     """One message's values, decoded on access: fixed-header members, then attributes.
 
-    Attributes the spec does not name are keyed by number (values are raw bytes). `op` is the
-    operation name the message belongs to (None when the spec does not know its id).
+    Attributes the spec does not name are keyed by number (values are raw bytes). A header
+    member named like an attribute of the op's set is keyed "header.NAME" (the attribute keeps
+    the plain name; `header` has every member by its plain name): see `codec.names`. `op` is
+    the operation name the message belongs to (None when the spec does not know its id).
     """
 
     __slots__ = ("_attrs", "_codec", "_full", "_header", "_set", "data", "end", "op", "start")
@@ -32,24 +35,27 @@ class Decoded(Mapping[str | int, Any]):
     def __init__(self, codec: FamilyCodec, op: Operation | None, data: bytes, start: int,
                  end: int) -> None:  # fmt: skip
         self._codec = codec
-        self.op = op.name if op is not None else None
         self.data = data
         self._header: dict[str, Any] | None = None
-        header = op.fixed_header if op is not None else None
-        if header is not None:
-            size = op.fixed_header_size if op is not None else 0
-            self._header = codec.tables.struct(header)(data, start, min(end, start + size))
-            start += (size + 3) & ~3  # attributes start at NLMSG_ALIGN(header size)
+        if op is None:
+            self.op = self._set = None
+        else:
+            self.op, self._set = op.name, op.attribute_set
+            if op.fixed_header is not None:
+                size = op.fixed_header_size
+                decode = codec.tables.header(op.fixed_header, op.attribute_set)
+                self._header = decode(data, start, min(end, start + size))
+                start += (size + 3) & ~3  # attributes start at NLMSG_ALIGN(header size)
         self.start = start
         self.end = end
-        self._set = op.attribute_set if op is not None else None
         self._attrs: Attrs | None = None
         self._full: dict[Any, Any] | None = None
 
     @property
     def header(self) -> dict[str, Any]:
-        """The fixed header's members (empty when the message has none)."""
-        return dict(self._header or {})
+        """The fixed header's members by their plain names (empty when the message has none)."""
+        header = self._header or {}
+        return {key.removeprefix(HEADER_PREFIX): value for key, value in header.items()}
 
     @property
     def attrs(self) -> Attrs:
@@ -149,7 +155,11 @@ class FamilyCodec:
             value = op.request_value
         if value is None:
             raise EncodeError(f"operation {op.name} cannot be sent to the kernel ({mode})")
-        header, attrs = self.encoder.split_header(op.fixed_header, dict(values or {}))
+        if values is not None and not isinstance(values, Mapping):
+            raise EncodeError(f"operation {op.name}: values are a mapping of names to values, "
+                              f"not {type(values).__name__}")  # fmt: skip
+        header, attrs = self.encoder.split_header(op.fixed_header, op.attribute_set,
+                                                  dict(values or {}))  # fmt: skip
         builder = AttrBuilder()
         if op.fixed_header is not None:
             raw = self.encoder.struct(op.fixed_header, header, ".header")

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from genetlink.loader.read import Node, log, resolve_number
+from genetlink.loader.errors import preview
+from genetlink.loader.parse import MAX_SPEC_DEPTH
+from genetlink.loader.read import Node, check_int, log, resolve_number
 from genetlink.schema.definitions import Definition, EnumDefinition, Struct
 from genetlink.schema.model import (
     NO_CHECKS,
@@ -60,7 +62,7 @@ def build_attribute_sets(
         node.check_keys(SET_KEYS)
         name = node.req_str("name")
         if name in by_name:
-            raise node.error("name", f"duplicate attribute set {name!r}")
+            raise node.error("name", f"duplicate attribute set {preview(name)}")
         by_name[name] = node
     built: dict[str, AttributeSet] = {}
     for name in by_name:
@@ -82,9 +84,11 @@ def _build_set(
     parent: AttributeSet | None = None
     if parent_name is not None:
         if parent_name not in nodes:
-            raise node.error("subset-of", f"unknown attribute set {parent_name!r}")
+            raise node.error("subset-of", f"unknown attribute set {preview(parent_name)}")
         if parent_name in stack or parent_name == name:
-            raise node.error("subset-of", f"subset cycle through {parent_name!r}")
+            raise node.error("subset-of", f"subset cycle through {preview(parent_name)}")
+        if len(stack) >= MAX_SPEC_DEPTH:  # the recursion below follows the chain
+            raise node.error("subset-of", f"a chain of more than {MAX_SPEC_DEPTH} subsets")
         parent = _build_set(parent_name, nodes, built, ctx, (*stack, name))
     attrs: dict[str, Attribute] = {}
     by_value: dict[int, Attribute] = {}
@@ -108,7 +112,9 @@ def _build_set(
             old = attrs[attr_name]
             # ethtool's `strings` set lists `unspec` twice; harmless for unused slots.
             if not (attr.type == old.type == "unused" and attr.value == old.value):
-                raise anode.error("name", f"duplicate attribute {attr_name!r} in set {name!r}")
+                raise anode.error(
+                    "name", f"duplicate attribute {preview(attr_name)} in set {preview(name)}"
+                )
             continue
         attrs[attr_name] = attr
         if attr.value in by_value:
@@ -132,9 +138,13 @@ def _subset_attribute(
 ) -> Attribute:
     base = parent.attributes.get(name)
     if base is None:
-        raise anode.error("name", f"attribute {name!r} is not in parent set {parent.name!r}")
+        raise anode.error(
+            "name", f"attribute {preview(name)} is not in parent set {preview(parent.name)}"
+        )
     if explicit is not None and explicit != base.value:
-        raise anode.error("value", f"{explicit} differs from {base.value} in {parent.name!r}")
+        raise anode.error(
+            "value", f"{explicit} differs from {base.value} in {preview(parent.name)}"
+        )
     if "type" in fields and fields["type"] != base.type:
         log.debug("subset attribute %s retyped %s -> %s", name, base.type, fields["type"])
     return dataclasses.replace(base, **fields)
@@ -146,7 +156,7 @@ def _attribute_fields(node: Node, ctx: _Context) -> dict[str, Any]:
     atype = node.opt_str("type")
     if atype is not None:
         if atype not in _SPEC_TYPES:
-            raise node.error("type", f"unknown attribute type {atype!r}")
+            raise node.error("type", f"unknown attribute type {preview(atype)}")
         if atype == "array-nest":  # genetlink-legacy's older name for an indexed array of nests
             atype = "indexed-array"
             fields["sub_type"] = "nest"
@@ -154,7 +164,7 @@ def _attribute_fields(node: Node, ctx: _Context) -> dict[str, Any]:
     sub_type = node.opt_str("sub-type")
     if sub_type is not None:
         if sub_type not in ATTRIBUTE_TYPES:
-            raise node.error("sub-type", f"unknown attribute type {sub_type!r}")
+            raise node.error("sub-type", f"unknown attribute type {preview(sub_type)}")
         fields["sub_type"] = sub_type
     simple = (("doc", "doc"), ("nested-attributes", "nested_attributes"), ("enum", "enum"),
               ("struct", "struct"), ("display-hint", "display_hint"), ("selector", "selector"),
@@ -183,7 +193,7 @@ def _checks(node: Node, ctx: _Context) -> Checks:
     if mask_name is not None:
         d = ctx.defs.get(mask_name)
         if not isinstance(d, EnumDefinition):
-            raise node.error("flags-mask", f"unknown flags {mask_name!r}")
+            raise node.error("flags-mask", f"unknown flags {preview(mask_name)}")
         mask = d.mask
     return Checks(
         min=resolve_number(node, "min", ctx.consts),
@@ -229,26 +239,26 @@ def build_sub_messages(
         node.check_keys(SUB_MESSAGE_KEYS)
         name = node.req_str("name")
         if name in out:
-            raise node.error("name", f"duplicate sub-message {name!r}")
+            raise node.error("name", f"duplicate sub-message {preview(name)}")
         formats: dict[str, SubMessageFormat] = {}
         for fnode in node.children("formats"):
             fnode.check_keys(FORMAT_KEYS)
             raw = fnode.data.get("value")
             if raw is None or isinstance(raw, bool) or not isinstance(raw, str | int):
-                raise fnode.error("value", f"expected a selector value, got {raw!r}")
-            value = str(raw)
+                raise fnode.error("value", f"expected a selector value, got {preview(raw)}")
+            value = str(check_int(fnode, "value", raw) if isinstance(raw, int) else raw)
             if value in formats:
-                raise fnode.error("value", f"duplicate format {value!r}")
+                raise fnode.error("value", f"duplicate format {preview(value)}")
             header = fnode.opt_str("fixed-header")
             size = 0
             if header is not None:
                 s = defs.get(header)
                 if not isinstance(s, Struct):
-                    raise fnode.error("fixed-header", f"unknown struct {header!r}")
+                    raise fnode.error("fixed-header", f"unknown struct {preview(header)}")
                 size = s.size
             aset = fnode.opt_str("attribute-set")
             if aset is not None and aset not in set_names:
-                raise fnode.error("attribute-set", f"unknown attribute set {aset!r}")
+                raise fnode.error("attribute-set", f"unknown attribute set {preview(aset)}")
             formats[value] = SubMessageFormat(value, header, size, aset)
         out[name] = SubMessage(name=name, formats=MappingProxyType(formats))
     return out

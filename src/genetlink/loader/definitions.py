@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from genetlink.loader.read import Node, log, resolve_number
+from genetlink.loader.errors import preview
+from genetlink.loader.parse import MAX_SPEC_DEPTH
+from genetlink.loader.read import Node, check_int, log, resolve_number
 from genetlink.schema.definitions import Const, Definition, EnumDefinition, Struct, StructMember
 from genetlink.schema.types import BYTE_ORDERS, MEMBER_TYPES, SCALAR_SIZES
 
@@ -31,7 +33,9 @@ def build_definitions(nodes: list[Node], family: str) -> dict[str, Definition]:
         if node.opt_str("type") is None:
             raise node.error("type", "missing required key")
         if name in seen:
-            raise node.error("name", f"duplicate definition {name!r} (first at {seen[name].path})")
+            raise node.error(
+                "name", f"duplicate definition {preview(name)} (first at {seen[name].path})"
+            )
         seen[name] = node
     out: dict[str, Definition] = {}
     for name, node in seen.items():
@@ -75,10 +79,10 @@ def _is_flags(defs: dict[str, Definition], name: str | None) -> bool:
 def _build_const(node: Node, name: str) -> Const:
     v = node.data.get("value")
     if isinstance(v, bool) or not isinstance(v, int | str):
-        raise node.error("value", f"a const needs an integer or string value, got {v!r}")
+        raise node.error("value", f"a const needs an integer or string value, got {preview(v)}")
     return Const(
         name=name,
-        value=v,
+        value=check_int(node, "value", v) if isinstance(v, int) else v,
         doc=node.opt_str("doc") or "",
         header=node.opt_str("header"),
         name_prefix=node.opt_str("name-prefix"),
@@ -111,7 +115,7 @@ def _build_enum(node: Node, name: str, consts: dict[str, int | str]) -> EnumDefi
         if explicit is not None:
             counter = explicit
         if entry_name in values:
-            raise node.error(path, f"duplicate entry {entry_name!r}")
+            raise node.error(path, f"duplicate entry {preview(entry_name)}")
         # For flags the counted number is a bit position (value-start selects the first bit).
         if kind == "flags":
             if not 0 <= counter < 64:
@@ -158,7 +162,7 @@ def _build_struct(
         m.check_keys(MEMBER_KEYS)
         member_name = m.req_str("name")
         if member_name in seen:
-            raise m.error("name", f"duplicate member {member_name!r}")
+            raise m.error("name", f"duplicate member {preview(member_name)}")
         seen.add(member_name)
         mtype = m.choice("type", MEMBER_TYPES)
         if mtype is None:
@@ -166,10 +170,12 @@ def _build_struct(
         length = resolve_number(m, "len", consts)
         nested = m.opt_str("struct")
         if nested is not None and nested not in nodes:
-            raise m.error("struct", f"unknown struct {nested!r}")
+            raise m.error("struct", f"unknown struct {preview(nested)}")
         if nested is not None and (nested == name or nested in stack):
             chain = " -> ".join((*stack, name, nested))
-            raise m.error("struct", f"struct {nested!r} contains itself ({chain})")
+            raise m.error("struct", f"struct {preview(nested)} contains itself ({chain})")
+        if nested is not None and len(stack) >= MAX_SPEC_DEPTH:  # the recursion follows it
+            raise m.error("struct", f"structs nested more than {MAX_SPEC_DEPTH} deep")
         if mtype in SCALAR_SIZES:
             size = SCALAR_SIZES[mtype]
         elif nested is not None:
@@ -182,7 +188,7 @@ def _build_struct(
             raise m.error("len", f"negative length {size}")
         enum = m.opt_str("enum")
         if enum is not None and not isinstance(defs.get(enum), EnumDefinition):
-            raise m.error("enum", f"unknown enum {enum!r}")
+            raise m.error("enum", f"unknown enum {preview(enum)}")
         hint = m.opt_str("display-hint")
         members.append(
             StructMember(

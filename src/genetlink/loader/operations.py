@@ -14,6 +14,7 @@ import dataclasses
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from genetlink.loader.errors import preview
 from genetlink.loader.read import Node, log
 from genetlink.schema.definitions import Definition, Struct
 from genetlink.schema.model import AttributeSet, McastGroup, MessageSpec, Operation, OperationMode
@@ -48,12 +49,14 @@ class _Counters:
 
 def build_operations(
     node: Node,
+    family: str,
     sets: Mapping[str, AttributeSet],
     defs: Mapping[str, Definition],
     groups: Mapping[str, McastGroup],
 ) -> tuple[str, str | None, dict[str, Operation]]:
     """(enum model, family fixed header, operations by name in spec order)."""
     node.check_keys(OPERATIONS_KEYS)
+    dropped: list[str] = []  # names operations list that their sets lack (non-strict)
     model = node.choice("enum-model", ENUM_MODELS, "unified") or "unified"
     family_header = _struct_ref(node, "fixed-header", defs)
     counters = _Counters()
@@ -63,11 +66,16 @@ def build_operations(
         op_node.check_keys(OP_KEYS)
         name = op_node.req_str("name")
         if name in ops:
-            raise op_node.error("name", f"duplicate operation {name!r}")
-        ops[name] = _build_op(op_node, name, model, counters, sets, defs, groups, family_header)
+            raise op_node.error("name", f"duplicate operation {preview(name)}")
+        ops[name] = _build_op(
+            op_node, name, model, counters, sets, defs, groups, family_header, dropped
+        )
         op_nodes[name] = op_node
     for name, op_node in op_nodes.items():
         ops[name] = _resolve_notify(op_node, ops[name], ops, sets)
+    if dropped:  # one line per spec, not per slip: loading stays quiet enough to be used
+        more = f" (and {len(dropped) - 1} more)" if len(dropped) > 1 else ""
+        log.warning("%s: %s%s: dropped from the operation", node.source, dropped[0], more)
     return model, family_header, ops
 
 
@@ -80,6 +88,7 @@ def _build_op(
     defs: Mapping[str, Definition],
     groups: Mapping[str, McastGroup],
     family_header: str | None,
+    dropped: list[str],
 ) -> Operation:
     do_node, dump_node = node.child("do"), node.child("dump")
     event_node = node.child("event")
@@ -104,16 +113,16 @@ def _build_op(
         request, reply = _directional_ids(do_node, dump_node, counters)
     aset_name = node.opt_str("attribute-set")
     if aset_name is not None and aset_name not in sets:
-        raise node.error("attribute-set", f"unknown attribute set {aset_name!r}")
+        raise node.error("attribute-set", f"unknown attribute set {preview(aset_name)}")
     aset = sets.get(aset_name) if aset_name else None
     mcgrp = node.opt_str("mcgrp")
     if mcgrp is not None and mcgrp not in groups:
-        raise node.error("mcgrp", f"unknown multicast group {mcgrp!r}")
+        raise node.error("mcgrp", f"unknown multicast group {preview(mcgrp)}")
     header = _struct_ref(node, "fixed-header", defs) or family_header
     event = None
     if event_node is not None:
         event_node.check_keys(EVENT_KEYS)
-        event = _attr_list(event_node, aset)
+        event = _attr_list(event_node, aset, dropped)
     return Operation(
         name=name,
         value=value,
@@ -122,8 +131,8 @@ def _build_op(
         attribute_set=aset_name,
         fixed_header=header,
         fixed_header_size=_size(defs, header),
-        do=_mode(do_node, request, reply, aset),
-        dump=_mode(dump_node, request, reply, aset),
+        do=_mode(do_node, request, reply, aset, dropped),
+        dump=_mode(dump_node, request, reply, aset, dropped),
         notify=node.opt_str("notify"),
         event=event,
         notification_attributes=event,
@@ -159,19 +168,27 @@ def _directional_ids(
 
 
 def _mode(
-    node: Node | None, request: int | None, reply: int | None, aset: AttributeSet | None
+    node: Node | None,
+    request: int | None,
+    reply: int | None,
+    aset: AttributeSet | None,
+    dropped: list[str],
 ) -> OperationMode | None:
     if node is None:
         return None
     node.check_keys(MODE_KEYS)
     return OperationMode(
-        request=_message(node, "request", request, aset),
-        reply=_message(node, "reply", reply, aset),
+        request=_message(node, "request", request, aset, dropped),
+        reply=_message(node, "reply", reply, aset, dropped),
     )
 
 
 def _message(
-    mode: Node, key: str, default: int | None, aset: AttributeSet | None
+    mode: Node,
+    key: str,
+    default: int | None,
+    aset: AttributeSet | None,
+    dropped: list[str],
 ) -> MessageSpec | None:
     if not mode.has(key):
         return None
@@ -180,12 +197,13 @@ def _message(
         return MessageSpec(default)
     node.check_keys(MESSAGE_KEYS)
     value = node.opt_uint("value")
-    return MessageSpec(default if value is None else value, _attr_list(node, aset))
+    return MessageSpec(default if value is None else value, _attr_list(node, aset, dropped))
 
 
-def _attr_list(node: Node, aset: AttributeSet | None) -> tuple[str, ...]:
-    """The attribute names of a message. Names the set lacks are dropped (strict: an error):
-    nftables.yaml lists `name` for getrule, which rule-attrs does not have."""
+def _attr_list(node: Node, aset: AttributeSet | None, dropped: list[str]) -> tuple[str, ...]:
+    """The attribute names of a message. A name its set lacks is a SpecError when strict;
+    otherwise it is dropped and reported (the runtime encodes and decodes by attribute set, so
+    a kernel spec with such a slip, as nftables.yaml has, still works)."""
     names = node.str_list("attributes")
     if names and aset is None:
         raise node.error("attributes", "attributes listed but the operation has no attribute-set")
@@ -196,10 +214,10 @@ def _attr_list(node: Node, aset: AttributeSet | None) -> tuple[str, ...]:
         if name in aset.attributes:
             kept.append(name)
             continue
+        reason = f"unknown attribute {preview(name)} in {preview(aset.name)}"
         if node.strict:
-            raise node.error(f"attributes[{i}]", f"unknown attribute {name!r} in {aset.name!r}")
-        log.debug("%s: %s: dropping unknown attribute %r of %r", node.source,
-                  f"{node.path}.attributes[{i}]", name, aset.name)  # fmt: skip
+            raise node.error(f"attributes[{i}]", reason)
+        dropped.append(f"{node.path}.attributes[{i}]: {reason}")
     return tuple(kept)
 
 
@@ -211,7 +229,7 @@ def _resolve_notify(
         return op
     target = ops.get(op.notify)
     if target is None:
-        raise node.error("notify", f"unknown operation {op.notify!r}")
+        raise node.error("notify", f"unknown operation {preview(op.notify)}")
     attrs: tuple[str, ...] | None = None
     for mode in (target.do, target.dump):
         if attrs is None and mode is not None and mode.reply is not None:
@@ -228,7 +246,7 @@ def _resolve_notify(
 def _struct_ref(node: Node, key: str, defs: Mapping[str, Definition]) -> str | None:
     name = node.opt_str(key)
     if name is not None and not isinstance(defs.get(name), Struct):
-        raise node.error(key, f"unknown struct {name!r}")
+        raise node.error(key, f"unknown struct {preview(name)}")
     return name
 
 
@@ -247,7 +265,7 @@ def build_mcast_groups(node: Node | None) -> dict[str, McastGroup]:
         g.check_keys(GROUP_KEYS)
         name = g.req_str("name")
         if name in out:
-            raise g.error("name", f"duplicate multicast group {name!r}")
+            raise g.error("name", f"duplicate multicast group {preview(name)}")
         out[name] = McastGroup(name, g.opt_uint("value"), frozenset(g.str_list("flags")))
     return out
 

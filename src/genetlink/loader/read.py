@@ -6,12 +6,16 @@ import logging
 import re
 from collections.abc import Mapping
 
-from genetlink.loader.errors import SpecError
+from genetlink.loader.errors import SpecError, label, preview
 from genetlink.schema.types import LIMITS
 
 log = logging.getLogger("genetlink.loader")
 
 _MINUS_ONE = re.compile(r"^\s*([0-9A-Za-z_-]+)\s*-\s*1\s*$")
+_DIGITS = re.compile(r"[0-9]{1,20}")  # ASCII only: str.isdigit() takes "²", int() does not
+#: Spec numbers (ids, lengths, limits) are s64 or u64 values; wider ones are mistakes, and
+#: too many digits would make str() fail for the error message itself.
+INT_RANGE = range(-(2**63), 2**64)
 
 
 def join(path: str, key: str) -> str:
@@ -44,9 +48,10 @@ class Node:
         """Reject (strict) or log keys that no schema level defines here."""
         for key in self.data:
             if key not in allowed:
+                name = label(key) if isinstance(key, str) else preview(key)
                 if self.strict:
-                    raise self.error(str(key), "unknown key")
-                log.debug("%s: ignoring unknown key %s", self.source, join(self.path, str(key)))
+                    raise self.error(name, "unknown key")
+                log.debug("%s: ignoring unknown key %s", self.source, join(self.path, name))
 
     def has(self, key: str) -> bool:
         """True when ``key`` is present (even with a null value)."""
@@ -58,7 +63,7 @@ class Node:
         if v is None:
             return None
         if not isinstance(v, str):
-            raise self.error(key, f"expected a string, got {v!r}")
+            raise self.error(key, f"expected a string, got {preview(v)}")
         return v
 
     def req_str(self, key: str) -> str:
@@ -76,8 +81,8 @@ class Node:
         if v is None:
             return None
         if isinstance(v, bool) or not isinstance(v, int):
-            raise self.error(key, f"expected an integer, got {v!r}")
-        return v
+            raise self.error(key, f"expected an integer, got {preview(v)}")
+        return check_int(self, key, v)
 
     def opt_uint(self, key: str) -> int | None:
         """A non-negative integer value, None when absent."""
@@ -92,7 +97,7 @@ class Node:
         if v is None:
             return False
         if not isinstance(v, bool):
-            raise self.error(key, f"expected true or false, got {v!r}")
+            raise self.error(key, f"expected true or false, got {preview(v)}")
         return v
 
     def choice(self, key: str, allowed: frozenset[str], default: str | None = None) -> str | None:
@@ -101,7 +106,7 @@ class Node:
         if v is None:
             return default
         if v not in allowed:
-            raise self.error(key, f"unknown value {v!r} (expected one of {sorted(allowed)})")
+            raise self.error(key, f"unknown value {preview(v)} (expected one of {sorted(allowed)})")
         return v
 
     def str_list(self, key: str) -> tuple[str, ...]:
@@ -110,10 +115,10 @@ class Node:
         if v is None:
             return ()
         if not isinstance(v, list):
-            raise self.error(key, f"expected a list, got {v!r}")
+            raise self.error(key, f"expected a list, got {preview(v)}")
         for i, item in enumerate(v):
             if not isinstance(item, str):
-                raise self.error(f"{key}[{i}]", f"expected a string, got {item!r}")
+                raise self.error(f"{key}[{i}]", f"expected a string, got {preview(item)}")
         return tuple(v)
 
     def child(self, key: str) -> Node | None:
@@ -134,19 +139,24 @@ class Node:
                 for i, item in enumerate(v)]  # fmt: skip
 
 
+def check_int(node: Node, key: str, value: int) -> int:
+    """``value`` when it fits the 64-bit range spec numbers have, else a SpecError."""
+    if value not in INT_RANGE:
+        raise node.error(key, f"a {value.bit_length()}-bit number is out of the 64-bit range")
+    return value
+
+
 def resolve_number(node: Node, key: str, consts: Mapping[str, int | str]) -> int | None:
     """An integer that may be written as a constant name, a limit (``u32-max``) or
     ``NAME - 1`` (the len-or-define / len-or-limit forms); None when absent."""
     v = node.data.get(key)
     if v is None:
         return None
-    if isinstance(v, bool):
-        raise node.error(key, f"expected a number or a constant name, got {v!r}")
-    if isinstance(v, int):
-        return v
+    if isinstance(v, int) and not isinstance(v, bool):
+        return check_int(node, key, v)
     if not isinstance(v, str):
-        raise node.error(key, f"expected a number or a constant name, got {v!r}")
-    return _resolve_name(node, key, v, consts)
+        raise node.error(key, f"expected a number or a constant name, got {preview(v)}")
+    return check_int(node, key, _resolve_name(node, key, v, consts))
 
 
 def _resolve_name(node: Node, key: str, text: str, consts: Mapping[str, int | str]) -> int:
@@ -154,15 +164,15 @@ def _resolve_name(node: Node, key: str, text: str, consts: Mapping[str, int | st
     if m:
         return _resolve_name(node, key, m.group(1), consts) - 1
     text = text.strip()
-    if text.isdigit():
+    if _DIGITS.fullmatch(text):
         return int(text)
     if text in LIMITS:
         return LIMITS[text]
     value = consts.get(text)
     if value is None:
-        raise node.error(key, f"unknown constant {text!r}")
+        raise node.error(key, f"unknown constant {preview(text)}")
     if isinstance(value, int):
         return value
-    if value.isdigit():
+    if _DIGITS.fullmatch(value):
         return int(value)
-    raise node.error(key, f"constant {text!r} is not a number ({value!r})")
+    raise node.error(key, f"constant {preview(text)} is not a number ({preview(value)})")

@@ -17,7 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
-from genetlink.loader.errors import SpecError
+from genetlink.loader.errors import SpecError, label, path_argument, preview
+from genetlink.loader.parse import MAX_SPEC_BYTES
 from genetlink.schema.model import Family
 
 ENV_VAR = "GENETLINK_SPEC_PATH"
@@ -49,13 +50,23 @@ def search_dirs(
     env: Mapping[str, str] | None = None, *, system_dirs: Sequence[str] = SYSTEM_DIRS
 ) -> list[Path]:
     """The directories searched, in order (missing ones included; they match nothing)."""
-    environ = os.environ if env is None else env
-    dirs = [Path(p) for p in environ.get(ENV_VAR, "").split(os.pathsep) if p]
+    if env is not None and not isinstance(env, Mapping):
+        raise SpecError(preview(env), "", f"env is a mapping like os.environ, got {_kind(env)}")
+    value = (os.environ if env is None else env).get(ENV_VAR, "")
+    if not isinstance(value, str):
+        raise SpecError(ENV_VAR, "", f"expected a string of directories, got {_kind(value)}")
+    if isinstance(system_dirs, str | bytes):  # a lone directory would be split into letters
+        raise SpecError(preview(system_dirs), "", "system_dirs is a sequence of directories")
+    dirs = [Path(p) for p in value.split(os.pathsep) if p]
     pkg = package_spec_dir()
     if pkg is not None:
         dirs.append(pkg)
-    dirs.extend(Path(d) for d in system_dirs)
+    dirs.extend(Path(path_argument(d, "a system_dirs entry")) for d in system_dirs)
     return dirs
+
+
+def _kind(value: object) -> str:
+    return type(value).__name__
 
 
 def find_spec(
@@ -67,8 +78,10 @@ def find_spec(
 ) -> Path:
     """The spec file of family ``name``. ``path`` (or a ``name`` that is an existing file)
     wins over the search path. Raises SpecError when nothing matches."""
+    if not isinstance(name, str):
+        raise SpecError(preview(name), "", f"a family name is a str, got {_kind(name)}")
     if path is not None:
-        explicit = Path(path)
+        explicit = Path(path_argument(path, "path"))
         if not explicit.is_file():
             raise SpecError(os.fspath(explicit), "", "no such spec file")
         return explicit
@@ -82,7 +95,7 @@ def find_spec(
         if found is not None:
             return found
     searched = os.pathsep.join(str(d) for d in dirs)
-    raise SpecError(name, "", f"no spec for family {name!r} (searched {searched})")
+    raise SpecError(label(name), "", f"no spec for family {preview(name)} (searched {searched})")
 
 
 def load_family(
@@ -143,7 +156,8 @@ def _read_head(file: Path) -> tuple[str, str]:
     """(``name:``, ``protocol:``) of a spec by a regex over its text; the stem and
     "genetlink" when absent or unreadable."""
     try:
-        data = file.read_bytes()
+        with file.open("rb") as stream:
+            data = stream.read(MAX_SPEC_BYTES)  # a bigger file is no spec (parse_yaml)
     except OSError:
         return file.stem, "genetlink"
     name = _NAME.search(data)

@@ -1,21 +1,21 @@
 """Load a kernel-style netlink YAML spec into a `Family`.
 
 YAML is parsed with PyYAML's C loader (``yaml.CSafeLoader``; the pure-Python SafeLoader is
-~6x slower on rt-link.yaml) and imported only when a spec is loaded, so ``import genetlink``
-stays free of YAML.
+~6x slower on rt-link.yaml), within bounds (loader/parse.py), and imported only when a spec
+is loaded, so ``import genetlink`` stays free of YAML.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from genetlink.loader.attributes import build_attribute_sets, build_sub_messages
 from genetlink.loader.definitions import build_definitions, const_values
-from genetlink.loader.errors import SpecError
+from genetlink.loader.errors import SpecError, path_argument, preview
 from genetlink.loader.operations import build_mcast_groups, build_operations, index_operations
+from genetlink.loader.parse import MAX_SPEC_BYTES, parse_yaml
 from genetlink.loader.read import Node
 from genetlink.loader.references import check_references
 from genetlink.schema.definitions import Const, EnumDefinition, Struct
@@ -36,9 +36,10 @@ KERNEL_POLICIES = frozenset({"split", "per-op", "global"})
 def load_spec(path: str | os.PathLike[str], *, strict: bool = False) -> Family:
     """Load the spec at ``path``. Raises SpecError (naming the file) for any problem,
     including a file that cannot be read. ``strict`` rejects keys no schema level defines."""
-    source = os.fspath(path)
+    source = path_argument(path, "a spec path", " (for YAML text, use load_spec_text)")
     try:
-        text = Path(source).read_bytes()
+        with open(source, "rb") as file:
+            text = file.read(MAX_SPEC_BYTES + 1)  # one byte more: parse_yaml rejects it
     except OSError as e:
         raise SpecError(source, "", f"cannot read: {e.strerror or e}") from e
     return load_spec_text(text, source=source, strict=strict)
@@ -46,25 +47,21 @@ def load_spec(path: str | os.PathLike[str], *, strict: bool = False) -> Family:
 
 def load_spec_text(text: str | bytes, *, source: str = "<spec>", strict: bool = False) -> Family:
     """Load a spec from its YAML text; ``source`` names it in errors."""
+    _check_source(source)
     return build_family(parse_yaml(text, source), source=source, strict=strict)
 
 
-def parse_yaml(text: str | bytes, source: str) -> Any:
-    """Parse YAML with the C loader when PyYAML has it; syntax errors become SpecError."""
-    import yaml  # lazily: `import genetlink` must not import YAML
-
-    loader = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
-    try:
-        return yaml.load(text, Loader=loader)  # a safe loader, never the full one
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(e, "problem", None) or str(e)
-        raise SpecError(source, where, f"invalid YAML: {problem}") from e
+def _check_source(source: object) -> None:
+    if not isinstance(source, str):
+        kind = type(source).__name__
+        raise SpecError(
+            preview(source), "", f"source (the spec's name in errors) is a str, got {kind}"
+        )
 
 
 def build_family(data: Any, *, source: str = "<spec>", strict: bool = False) -> Family:
     """Build a Family from an already parsed spec (a dict as YAML/JSON loaders return)."""
+    _check_source(source)
     root = Node(data, "", source, strict)
     root.check_keys(FAMILY_KEYS)
     name = root.req_str("name")
@@ -86,7 +83,7 @@ def build_family(data: Any, *, source: str = "<spec>", strict: bool = False) -> 
     ops_node = root.child("operations")
     if ops_node is None:
         raise root.error("operations", "missing required key")
-    model, fixed_header, ops = build_operations(ops_node, sets, defs, groups)
+    model, fixed_header, ops = build_operations(ops_node, name, sets, defs, groups)
     request_ops, reply_ops = index_operations(ops)
     return Family(
         name=name,

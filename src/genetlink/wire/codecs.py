@@ -66,7 +66,8 @@ def scalar(type_name: str, byte_order: str | None = None) -> struct.Struct:
 def check_range(type_name: str, value: int) -> int:
     """Raise EncodeError unless `value` is an int that fits `type_name`."""
     if not isinstance(value, int) or isinstance(value, bool):
-        raise EncodeError(f"{type_name} needs an integer, got {type(value).__name__} {value!r}")
+        shown = f"{type(value).__name__} {short_repr(value)}"
+        raise EncodeError(f"{type_name} needs an integer, got {shown}")
     low, high = RANGES[base_type(type_name)]
     if not low <= value <= high:
         raise EncodeError(f"{value} out of range for {type_name} ({low}..{high})")
@@ -115,11 +116,28 @@ def decode_string(data: bytes, start: int = 0, end: int | None = None) -> str:
 
 
 def encode_string(value: str, *, nul: bool = True) -> bytes:
-    """A string attribute, NUL-terminated unless `nul` is false."""
+    """A string attribute, NUL-terminated unless `nul` is false.
+
+    A NUL inside is an EncodeError: the kernel reads a string up to its first NUL, so
+    "lo\\0junk" would silently name "lo". Surrogate escapes ("\\udcff", how undecodable bytes
+    are decoded) stand for those bytes again.
+    """
     if not isinstance(value, str):
-        raise EncodeError(f"string needed, got {type(value).__name__} {value!r}")
-    raw = value.encode("utf-8", "surrogateescape")
+        raise EncodeError(f"string needed, got {type(value).__name__} {short_repr(value)}")
+    nul_at = value.find("\0")
+    if nul_at >= 0:
+        raise EncodeError(f"string {short_repr(value)} holds a NUL at index {nul_at}")
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError as exc:
+        raise EncodeError(f"string {short_repr(value)} is not encodable: {exc.reason}") from None
     return raw + b"\0" if nul else raw
+
+
+def short_repr(value: object) -> str:
+    """A value's repr, cut short: error messages stay one readable line."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 class Bitfield32(NamedTuple):
