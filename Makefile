@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test check lint unit vm-test bench clean
+.PHONY: setup run test check lint unit vm-test bench clean fuzz fuzz-short soak seeds
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,10 @@ lint: $(STAMP)
 # then the genltest module's tests inside a qemu VM.
 test: check vm-test
 
-# Everything but the VM: lint, type check, unit and real-kernel tests.
+# Everything but the VM: lint, type check, unit and real-kernel tests, a short fuzz run.
 check: lint
 	$(VENV)/bin/pytest
+	$(MAKE) fuzz-short
 
 unit: $(STAMP)
 	$(VENV)/bin/pytest tests/unit
@@ -43,3 +44,26 @@ vm-test: $(STAMP)
 # Benchmarks against pyroute2 and a C libmnl program (not part of `make test`).
 bench: $(STAMP)
 	bash bench/run.sh
+
+# Coverage-guided fuzzing of every decode entry point (atheris), seeded with real datagrams
+# (tests/fuzz/seeds); findings are saved and minimised under build/fuzz/findings.
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS    ?= 2
+FUZZ_ENGINE  ?= mixed
+fuzz: $(STAMP)
+	$(PY) tests/fuzz/run.py --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) --engine $(FUZZ_ENGINE)
+
+# The short run that `make check` (so `make test`) includes: from the seeds alone, so it
+# takes the same time however big the long runs have grown build/fuzz/corpus.
+fuzz-short: $(STAMP)
+	$(PY) tests/fuzz/run.py --seconds 30 --jobs $(FUZZ_JOBS) --engine $(FUZZ_ENGINE) --quiet \
+	    --workdir build/fuzz-short --fresh
+
+# Recapture the seed corpus from the running kernel (root: it makes a network namespace).
+seeds: $(STAMP)
+	$(PY) tests/fuzz/capture.py
+
+# Request, dump, thread, asyncio and notification soaks with figures (root; not in `make test`).
+SOAK_SECONDS ?= 300
+soak: $(STAMP)
+	$(PY) tests/soak/soak.py --seconds $(SOAK_SECONDS)
