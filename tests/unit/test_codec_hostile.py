@@ -473,3 +473,29 @@ def test_kernel_rules_routes_and_addresses(netns: str, kernel_specs: Path) -> No
                 if a.get("address") == "2001:db8::1"]  # fmt: skip
     assert len(mine) == 1 and "permanent" in mine[0]["flags"]
     assert mine[0]["ifa-prefixlen"] == 64
+
+
+def test_sets_that_contain_themselves_nest_only_as_deep_as_can_be_decoded() -> None:
+    """ovs_flow's key-attrs.encap holds key-attrs: a datagram can nest it thousands deep."""
+    import struct as _struct
+
+    from genetlink.codec import FamilyCodec
+    from genetlink.loader import load_spec
+    from genetlink.wire.errors import DecodeError, EncodeError
+
+    spec = Path(__file__).resolve().parents[3] / "shared" / "kernel-specs" / "specs"
+    if not (spec / "ovs_flow.yaml").is_file():
+        pytest.skip(f"kernel spec fixtures not found at {spec}")
+    codec = FamilyCodec(load_spec(spec / "ovs_flow.yaml"))
+    data = b""
+    for _ in range(5000):
+        data = _struct.pack("=HH", 4 + len(data), 1 | 0x8000) + data  # encap in encap ...
+    with pytest.raises(DecodeError, match="nested deeper"):
+        codec.decode_attrs("key-attrs", data)
+    values: dict[str, Any] = {}
+    inner = values
+    for _ in range(3000):
+        inner["encap"] = {}
+        inner = inner["encap"]
+    with pytest.raises(EncodeError, match="nested deeper"):
+        codec.encode_attrs("key-attrs", values)

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from socket import AF_INET, AF_INET6, inet_ntop
-from typing import Any
+from typing import Any, TypeVar
 
 from genetlink.codec.names import HEADER_PREFIX, header_clashes
 from genetlink.schema.definitions import EnumDefinition, Struct, StructMember
@@ -30,6 +30,8 @@ from genetlink.wire import codecs
 from genetlink.wire.attrs import iter_attrs
 from genetlink.wire.constants import NLA_TYPE_MASK
 from genetlink.wire.errors import DecodeError
+
+T = TypeVar("T")
 
 #: decoder(data, start, end) -> value
 Decoder = Callable[[bytes, int, int], Any]
@@ -44,6 +46,15 @@ LATE = 2  # arg: a sub-message decoder taking the decoded siblings too; runs aft
 Table = dict[int, tuple[str, int, Any, bool]]
 
 _unpack_nla = struct.Struct("=HH").unpack_from
+
+
+def bounded(decode: Callable[..., T], *args: Any) -> T:
+    """`decode(*args)`, with nests deeper than Python recurses (sets that contain themselves,
+    as ovs_flow's key-attrs.encap, can nest as deep as a datagram allows) a DecodeError."""
+    try:
+        return decode(*args)
+    except RecursionError:
+        raise DecodeError("attributes nested deeper than can be decoded") from None
 
 
 def walk_set(table: Table, data: bytes, start: int, end: int) -> dict[Any, Any]:
@@ -333,12 +344,12 @@ class Tables:
 
     def decode_set(self, set_name: str, data: bytes, start: int, end: int) -> dict[Any, Any]:
         """Full decode of the attributes of `set_name` in data[start:end]."""
-        return walk_set(self.table(set_name), data, start, end)
+        return bounded(walk_set, self.table(set_name), data, start, end)
 
     def decode_tree(self, set_name: str, data: bytes, start: int, end: int) -> dict[Any, Any]:
         """Full decode of a message's attributes, sub-messages with outer selectors included."""
         before = self.deferred
-        out = walk_set(self.table(set_name), data, start, end)
+        out = bounded(walk_set, self.table(set_name), data, start, end)
         if self.deferred != before:
             resolve_deferred(out)
         return out

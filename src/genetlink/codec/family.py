@@ -8,10 +8,10 @@ reply["ifname"]; dict(reply); reply.to_dict()             # one value, or a full
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from genetlink.codec.decode import Tables
+from genetlink.codec.decode import Tables, bounded
 from genetlink.codec.encode import Encoder, lookup, spec_name
 from genetlink.codec.names import HEADER_PREFIX
 from genetlink.schema.model import Family, Operation
@@ -95,7 +95,7 @@ class Decoded(Mapping[str | int, Any]):
             raise KeyError(key)
         tables = self._codec.tables
         before = tables.deferred
-        value = decoder(self.data, span[0], span[1])
+        value = bounded(decoder, self.data, span[0], span[1])
         if tables.deferred != before:  # a sub-message inside needs an outer selector
             return self.to_dict()[name]
         return value
@@ -124,6 +124,14 @@ class Decoded(Mapping[str | int, Any]):
 
     def __repr__(self) -> str:
         return f"Decoded({self.op}, {self.to_dict()!r})"
+
+
+def _nested(encode: Callable[..., None], *args: Any) -> None:
+    """`encode(*args)`, with values nested deeper than Python recurses an EncodeError."""
+    try:
+        encode(*args)
+    except RecursionError:
+        raise EncodeError("values nested deeper than can be encoded") from None
 
 
 class FamilyCodec:
@@ -167,13 +175,13 @@ class FamilyCodec:
         if attrs:
             if op.attribute_set is None:
                 raise EncodeError(f"operation {op.name} takes no attributes, got {list(attrs)}")
-            self.encoder.attrs(op.attribute_set, attrs, builder)
+            _nested(self.encoder.attrs, op.attribute_set, attrs, builder)
         return value, bytes(builder.buffer)
 
     def encode_attrs(self, set_name: str, values: Mapping[str, Any]) -> bytes:
         """Only the attributes of `set_name` (for callers building messages themselves)."""
         builder = AttrBuilder()
-        self.encoder.attrs(set_name, values, builder)
+        _nested(self.encoder.attrs, set_name, values, builder)
         return bytes(builder.buffer)
 
     def reply_op(self, value: int) -> Operation | None:
