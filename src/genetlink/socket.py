@@ -18,7 +18,7 @@ import socket as _socket
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar, Unpack
 
@@ -38,6 +38,7 @@ from .core.exchange import (
 from .wire import constants as c
 from .wire.errors import (
     DecodeError,
+    GenetlinkError,
     NetlinkError,
     NetlinkPermissionError,
     NetlinkWarning,
@@ -58,8 +59,15 @@ _RECV_BUFFER = 1 << 16
 _SO_RCVBUFFORCE = 33
 
 
-def trace_datagram(direction: str, data: bytes, port: int, groups: int) -> None:
-    """Log one datagram's messages (the GENETLINK_DEBUG trace): headers, then payload bytes."""
+#: Names a message for the trace ("netdev dev-get {'ifindex': 1}"), by its nlmsg_type (None:
+#: any type); family handles register theirs on the sockets they use.
+Namer = Callable[[Message], str]
+
+
+def trace_datagram(direction: str, data: bytes, port: int, groups: int,
+                   namers: Mapping[int | None, Namer] | None = None) -> None:  # fmt: skip
+    """Log one datagram's messages (the GENETLINK_DEBUG trace): headers, what the message is
+    when a codec can say, then the payload bytes."""
     where = f"port {port}" + (f" groups {groups:#x}" if groups else "")
     try:
         messages = parse_messages(data)
@@ -67,9 +75,27 @@ def trace_datagram(direction: str, data: bytes, port: int, groups: int) -> None:
         trace_log.debug("%s %s: malformed datagram (%s): %s", direction, where, exc, data.hex())
         return
     for msg in messages:
-        trace_log.debug("%s %s: type %d flags %#x seq %d pid %d len %d: %s", direction, where,
-                        msg.type, msg.flags, msg.seq, msg.port, msg.length,
+        named = ""
+        namer = namers.get(msg.type, namers.get(None)) if namers else None
+        if namer is not None and msg.type >= c.NLMSG_MIN_TYPE:
+            try:
+                named = f" {namer(msg)}:"
+            except GenetlinkError as exc:  # the trace shows bytes it cannot name, as bytes
+                named = f" (not decoded: {exc}):"
+        trace_log.debug("%s %s: type %d flags %#x seq %d pid %d len %d:%s %s", direction, where,
+                        msg.type, msg.flags, msg.seq, msg.port, msg.length, named,
                         msg.payload.hex(" ", 4))  # fmt: skip
+
+
+def _trace_to_stderr() -> None:
+    """GENETLINK_DEBUG in a program that configured no logging: the trace still shows, on
+    stderr (a program that did configure logging gets it through its own handlers)."""
+    if not trace_log.hasHandlers():
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        trace_log.addHandler(handler)
+    if trace_log.getEffectiveLevel() > logging.DEBUG:
+        trace_log.setLevel(logging.DEBUG)
 
 
 def netns_path(netns: str) -> str:
@@ -175,7 +201,13 @@ class NetlinkSocketBase:
         trace: bool | None = None,
     ) -> None:
         self.protocol = protocol
-        self.trace = bool(os.environ.get("GENETLINK_DEBUG")) if trace is None else trace
+        if trace is None:
+            trace = bool(os.environ.get("GENETLINK_DEBUG"))
+            if trace:
+                _trace_to_stderr()
+        self.trace = trace
+        #: what names messages in the trace (see `Namer`)
+        self.namers: dict[int | None, Namer] = {}
         self._sock = transport if transport is not None else open_netlink(protocol, netns)
         try:
             if strict is None:
@@ -285,7 +317,7 @@ class NetlinkSocketBase:
     def send_raw(self, data: bytes, *, port: int = 0, groups: int = 0) -> None:
         """Send prepared bytes (one or more messages) as one datagram."""
         if self.trace:
-            trace_datagram("send", data, port, groups)
+            trace_datagram("send", data, port, groups, self.namers)
         try:
             self._sock.sendto(data, (port, groups))
         except ConnectionRefusedError:
@@ -309,7 +341,7 @@ class NetlinkSocketBase:
             raise Truncated(size, len(buffer), bytes(buffer[:16]))
         data = bytes(memoryview(buffer)[:size])
         if self.trace:
-            trace_datagram("recv", data, address[0], address[1])
+            trace_datagram("recv", data, address[0], address[1], self.namers)
         return data, address[0], address[1]
 
     def _absorb(self, received: list[tuple[bytes, int, int]], problem: OSError | None) -> None:

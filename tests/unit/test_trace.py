@@ -61,3 +61,50 @@ def test_cli_debug_traces_on_stderr() -> None:
     assert "nlctrl: id 16" in done.stdout
     assert "genetlink.trace: send port 0: type 16" in done.stderr
     assert "genetlink.trace: recv port 0: type 16" in done.stderr
+
+
+PLAIN = """
+import logging
+from genetlink import NetlinkSocket
+from genetlink.testing import FakeKernel, replies
+kernel = FakeKernel(lambda req: [replies.ack(req)])
+with NetlinkSocket(transport=kernel.transport()) as sock:
+    sock.request(0x20, b"\\x01\\x02", timeout=5)
+print(len(logging.getLogger("genetlink.trace").handlers))
+"""
+
+
+@pytest.mark.parametrize("debug", ["1", ""])
+def test_genetlink_debug_in_a_plain_script(debug: str) -> None:
+    """Set, the trace reaches stderr with no logging configured; unset, no handler is added."""
+    env = {"PATH": "/usr/bin:/bin", "GENETLINK_DEBUG": debug}
+    done = subprocess.run([sys.executable, "-c", PLAIN], capture_output=True, text=True,
+                          timeout=60, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    if debug:
+        assert done.stdout.strip() == "1"
+        assert "genetlink.trace: send port 0: type 32 flags 0x5 seq 1" in done.stderr
+        assert "genetlink.trace: recv port 0: type 2 " in done.stderr
+    else:
+        assert done.stdout.strip() == "0" and "genetlink.trace" not in done.stderr
+
+
+def test_trace_names_operations_and_attributes_when_a_codec_is_known(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from genetlink import declare_family, open_family
+    from genetlink.wire import constants as c
+
+    demo = declare_family("demo", protocol="netlink-raw", protonum=c.NETLINK_USERSOCK,
+                          attributes={"msg": (1, "string")},
+                          operations={"echo": (T, ["msg"])})  # fmt: skip
+
+    def echo(req: Message) -> list[bytes]:
+        return [replies.reply(req, T, req.payload), replies.ack(req)]
+
+    kernel = FakeKernel(echo)
+    with caplog.at_level(logging.DEBUG, logger="genetlink.trace"), \
+            open_family(demo, transport_factory=kernel.transport, trace=True) as handle:  # fmt: skip
+        assert handle.do("echo", {"msg": "hi"})["msg"] == "hi"  # type: ignore[index]
+    lines = [r.getMessage() for r in caplog.records if r.name == "genetlink.trace"]
+    assert any("demo echo {'msg': 'hi'}" in line for line in lines), lines

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from ..codec.family import Decoded, FamilyCodec
+from ..codec.render import jsonable
 from ..genl.message import GenlMessage
 from ..genl.validate import Namer
 from ..schema.model import Family, Operation
@@ -72,6 +73,13 @@ class Codec(Protocol[R_co]):
 
     def header_path(self, encoded: Encoded) -> str | None:
         """The fixed header as a path element, for offsets inside it (None: none known)."""
+
+    def describe(self, msg: Message) -> str:
+        """The message in a few words, for the GENETLINK_DEBUG trace."""
+
+
+def _short(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _raw_attrs(family: str, attrs: Attributes) -> bytes:
@@ -186,6 +194,11 @@ class SpecCodec:
         return None if encoded.op is None or encoded.op.fixed_header is None else (
             f".{encoded.op.fixed_header}")  # fmt: skip
 
+    def describe(self, msg: Message) -> str:
+        """"netdev dev-get {'ifindex': 1, ...}": the op and the values, shortened."""
+        decoded = self.decode(msg, None)
+        return _short(f"{self.family.name} {decoded.op or '?'} {jsonable(decoded.to_dict())}")
+
 
 class RawCodec:
     """No model: commands by number, attributes as bytes, replies as `GenlMessage` views.
@@ -233,6 +246,11 @@ class RawCodec:
     def header_path(self, encoded: Encoded) -> str | None:
         """No fixed header is known by name."""
         return None
+
+    def describe(self, msg: Message) -> str:
+        """"ethtool cmd 2 attrs [1, 3]": numbers only."""
+        view = self.decode(msg, None)
+        return f"{self.name} cmd {view.cmd} attrs {sorted(view.attrs)}"
 
 
 def explain_paths(codec: Codec[object], encoded: Encoded, offset: int | None,

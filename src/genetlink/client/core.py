@@ -130,6 +130,7 @@ class Subscriber(Protocol):
     """What a handle needs of its notification socket (either front's socket has it)."""
 
     engine: Engine
+    namers: dict[int | None, Callable[[Message], str]]
 
     def join(self, group: int) -> None:
         """Join a multicast group."""
@@ -209,6 +210,8 @@ class HandleBase(Generic[R, S]):
         self.timeout = timeout
         self._engine = sock.engine
         self._open_socket = open_socket
+        if not resolver.is_genetlink:  # every message of the protocol is the family's
+            sock.namers[None] = codec.describe
         self._owner = owner
         self._notify: S | None = None
         self._joined: dict[str, int] = {}  # groups joined by name, to join again after a reload
@@ -267,6 +270,8 @@ class HandleBase(Generic[R, S]):
         cache expired or was told), the groups are joined again and the policy fetched anew."""
         old = self.resolver.info
         info = yield from self.resolver.resolve()
+        if info is not None:
+            self.sock.namers[info.id] = self.codec.describe
         if old is not None and info is not None and info.id != old.id:
             self._policy = None
             self._rejoin()
@@ -406,6 +411,7 @@ class HandleBase(Generic[R, S]):
             if not create:
                 raise GenetlinkError(f"family {self.name}: subscribe() to a group first")
             sock = self._open_socket()
+            sock.namers.update(self.sock.namers)
             try:
                 for group in self.resolver.watch_groups:
                     sock.join(group)
