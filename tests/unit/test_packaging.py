@@ -49,18 +49,19 @@ def test_wheel_holds_the_package_its_specs_and_types(dist: Path) -> None:
 
     (wheel,) = dist.glob("*.whl")
     assert wheel.name.startswith(f"genetlink-{__version__}-")
-    names = set(zipfile.ZipFile(wheel).namelist())
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        meta = archive.read(f"genetlink-{__version__}.dist-info/METADATA").decode()
     assert {"genetlink/py.typed", "genetlink/specs/nlctrl.yaml",
             "genetlink/specs/genltest.yaml", "genetlink/cli/main.py"} <= names  # fmt: skip
     assert not any(n.startswith(("tests/", "kernel/")) for n in names)
-    meta = zipfile.ZipFile(wheel).read(
-        f"genetlink-{__version__}.dist-info/METADATA").decode()  # fmt: skip
     assert "License-Expression: MIT" in meta and "Project-URL: " in meta
 
 
 def test_sdist_holds_tests_examples_and_the_kernel_module(dist: Path) -> None:
     (sdist,) = dist.glob("*.tar.gz")
-    names = tarfile.open(sdist).getnames()
+    with tarfile.open(sdist) as archive:
+        names = archive.getnames()
     top = names[0].split("/")[0]
     for needed in ("tests/conftest.py", "tests/fuzz/seeds", "examples/genltest_client.py",
                    "kernel/genltest/genltest.c", "kernel/genltest/genltest_uapi.h",

@@ -103,8 +103,9 @@ def test_trace_names_operations_and_attributes_when_a_codec_is_known(
         return [replies.reply(req, T, req.payload), replies.ack(req)]
 
     kernel = FakeKernel(echo)
-    with caplog.at_level(logging.DEBUG, logger="genetlink.trace"), \
-            open_family(demo, transport_factory=kernel.transport, trace=True) as handle:  # fmt: skip
-        assert handle.do("echo", {"msg": "hi"})["msg"] == "hi"  # type: ignore[index]
+    with (caplog.at_level(logging.DEBUG, logger="genetlink.trace"),
+          open_family(demo, transport_factory=kernel.transport, trace=True) as handle):
+        reply = handle.do("echo", {"msg": "hi"})
+    assert reply is not None and reply["msg"] == "hi"
     lines = [r.getMessage() for r in caplog.records if r.name == "genetlink.trace"]
     assert any("demo echo {'msg': 'hi'}" in line for line in lines), lines
