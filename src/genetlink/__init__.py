@@ -41,6 +41,7 @@ _EXPORTS = {
     "load_family": "genetlink.loader.search",
     "declare_family": "genetlink.loader.declare",
     "SpecError": "genetlink.loader.errors",
+    "SpecNotFound": "genetlink.loader.search",
     "FamilyCodec": "genetlink.codec.family",
     "Decoded": "genetlink.codec.family",
     "Message": "genetlink.wire.message",
@@ -92,6 +93,7 @@ __all__ = [
     "Replies",
     "Response",
     "SpecError",
+    "SpecNotFound",
     "Truncated",
     "__version__",
     "declare_family",
@@ -113,7 +115,7 @@ if TYPE_CHECKING:
     from genetlink.genl.nlctrl import FamilyInfo, FamilyNotFound, GroupNotFound, Policy
     from genetlink.loader.declare import declare_family
     from genetlink.loader.errors import SpecError
-    from genetlink.loader.search import load_family
+    from genetlink.loader.search import SpecNotFound, load_family
     from genetlink.loader.spec import load_spec
     from genetlink.schema.model import Family
     from genetlink.socket import NetlinkSocket

@@ -1,5 +1,5 @@
 """The spec-driven commands: do, dump, monitor, spec list/show (parsers built from the
-modules' own `register`, as cli/main.py does)."""
+modules' own `register`, as cli/main.py does; spec install is in test_spec_install.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from genetlink.cli import monitor, ops, spec
+from genetlink.loader import search
 
 
 def run(argv: list[str]) -> int:
@@ -27,8 +28,10 @@ def run(argv: list[str]) -> int:
 
 
 @pytest.fixture(autouse=True)
-def spec_path(kernel_specs: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def spec_path(kernel_specs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("GENETLINK_SPEC_PATH", str(kernel_specs))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no per-user install of the machine's
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     return kernel_specs
 
 
@@ -44,10 +47,43 @@ def one_error_line(err: str) -> str:
 def test_spec_list_json(capsys: pytest.CaptureFixture[str], spec_path: Path) -> None:
     assert run(["spec", "list", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    by_name = {r["name"]: r for r in rows}
+    by_name = {r["name"]: r for r in rows if not r["shadowed"]}
     assert by_name["netdev"]["protocol"] == "genetlink"
     assert by_name["rt-link"]["protocol"] == "netlink-raw"
     assert Path(by_name["netdev"]["path"]) == spec_path / "netdev.yaml"
+
+
+def test_spec_list_marks_shadowed_specs(capsys: pytest.CaptureFixture[str], spec_path: Path,
+                                        tmp_path: Path) -> None:  # fmt: skip
+    installed = tmp_path / "data" / "genetlink" / "specs"
+    installed.mkdir(parents=True)
+    (installed / "netdev.yaml").write_bytes((spec_path / "netdev.yaml").read_bytes())
+    assert run(["spec", "list"]) == 0
+    netdev = [line.split() for line in capsys.readouterr().out.splitlines()
+              if line.startswith("netdev ")]  # fmt: skip
+    assert netdev == [
+        ["netdev", "genetlink", str(spec_path / "netdev.yaml")],
+        ["netdev", "genetlink", str(installed / "netdev.yaml"), "(shadowed)"],
+    ]
+    assert run(["spec", "list", "--json"]) == 0
+    rows = [r for r in json.loads(capsys.readouterr().out) if r["name"] == "netdev"]
+    assert [(r["path"], r["shadowed"]) for r in rows] == [
+        (str(spec_path / "netdev.yaml"), False), (str(installed / "netdev.yaml"), True)
+    ]  # fmt: skip
+
+
+def test_spec_list_says_how_to_get_specs(capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.delenv("GENETLINK_SPEC_PATH")
+    monkeypatch.setattr(search, "SYSTEM_DIRS", ())
+    monkeypatch.setattr(search, "kernel_tree_dirs", lambda: [])
+    assert run(["spec", "list"]) == 0
+    out, err = capsys.readouterr()
+    assert "nlctrl" in out  # shipped with genetlink
+    assert one_error_line(err) == (
+        "genetlink: only the specs shipped with genetlink; "
+        "`genetlink spec install` installs the kernel's specs"
+    )
 
 
 def test_spec_list_text(capsys: pytest.CaptureFixture[str]) -> None:
@@ -71,8 +107,8 @@ def test_spec_show(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["spec", "show", "no-such-family"], ["no spec for family"]),
-        (["do", "no-such-family", "get"], ["no spec for family"]),
+        (["spec", "show", "no-such-family"], ["no spec for family", "genetlink spec install"]),
+        (["do", "no-such-family", "get"], ["no spec for family", "genetlink spec install"]),
         (["do", "netdev", "dev-get", "--input", "{"], ["not valid JSON"]),
         (["do", "netdev", "dev-get", "--input", "[1]"], ["JSON object"]),
         (["dump", "netdev", "dev-get", "--spec", "/nonexistent.yaml"], ["no such spec file"]),

@@ -1,4 +1,5 @@
-"""Spec search: explicit path, GENETLINK_SPEC_PATH, package specs, system directories."""
+"""Spec search: explicit path, GENETLINK_SPEC_PATH, package specs, system directories, the
+per-user install, kernel source trees; listing with shadowed specs; the "no spec" error."""
 
 from __future__ import annotations
 
@@ -9,8 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from genetlink.loader import SpecError, find_spec, list_specs, load_family
-from genetlink.loader.search import ENV_VAR, search_dirs
+from genetlink.loader import SpecError, find_spec, list_specs, load_family, search
+from genetlink.loader.search import (
+    ENV_VAR,
+    KERNEL_SPECS,
+    SYSTEM_DIRS,
+    SpecNotFound,
+    kernel_tree_dirs,
+    search_dirs,
+    user_spec_dir,
+)
 
 SPEC_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "kernel-specs" / "specs"
 
@@ -104,3 +113,91 @@ def _timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+# -- the machine's places: per-user install, kernel source trees -----------------------------
+
+
+def test_user_spec_dir(tmp_path: Path) -> None:
+    data, home = tmp_path / "data", tmp_path / "home"
+    env = {"XDG_DATA_HOME": str(data), "HOME": str(home)}
+    assert user_spec_dir(env) == data / "genetlink" / "specs"
+    relative = {"XDG_DATA_HOME": "rel/data", "HOME": str(home)}  # XDG: a relative one is unset
+    assert user_spec_dir(relative) == home / ".local" / "share" / "genetlink" / "specs"
+    assert user_spec_dir({"HOME": str(home)}) == home / ".local" / "share" / "genetlink" / "specs"
+
+
+def test_kernel_tree_dirs(tmp_path: Path) -> None:
+    src, modules = tmp_path / "usr" / "src", tmp_path / "lib" / "modules" / "6.12.3-test"
+    for tree in ("linux-6.9", "linux-6.12", "linux-7.0-nospecs"):
+        (src / tree).mkdir(parents=True)
+    for tree in ("linux-6.9", "linux-6.12"):
+        (src / tree / KERNEL_SPECS).mkdir(parents=True)
+    (src / "linux-headers-6.12.3-test").mkdir()
+    modules.mkdir(parents=True)
+    (modules / "build").symlink_to(src / "linux-headers-6.12.3-test")  # headers: no specs
+    (modules / "source").symlink_to(src / "linux-6.12")
+    assert kernel_tree_dirs(str(tmp_path), "6.12.3-test") == [
+        modules / "source" / KERNEL_SPECS,  # the running kernel's first; linux-6.12 only once
+        src / "linux-6.9" / KERNEL_SPECS,
+    ]
+    assert kernel_tree_dirs(str(tmp_path), "other") == [
+        src / "linux-6.12" / KERNEL_SPECS,  # newest first, by number
+        src / "linux-6.9" / KERNEL_SPECS,
+    ]
+
+
+def test_machine_places_follow_the_system_dirs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {"XDG_DATA_HOME": str(tmp_path / "data")}
+    user, tree = tmp_path / "data" / "genetlink" / "specs", tmp_path / "linux" / KERNEL_SPECS
+    monkeypatch.setattr(search, "kernel_tree_dirs", lambda: [tree])
+    dirs = search_dirs(env)
+    assert dirs[-len(SYSTEM_DIRS) - 2 :] == [*map(Path, SYSTEM_DIRS), user, tree]
+    assert search_dirs(env, system_dirs=[str(tmp_path)])[-1] == tmp_path  # replaces them all
+    write(user, "mine", "mine")
+    write(tree, "mine", "mine")
+    write(tree, "rt_thing", "rt-thing", "netlink-raw")
+    assert find_spec("mine", env=env) == user / "mine.yaml"
+    assert find_spec("rt-thing", env=env) == tree / "rt_thing.yaml"
+    listed = [(i.name, i.path, i.shadowed) for i in list_specs(env, shadowed=True)]
+    assert ("mine", user / "mine.yaml", False) in listed
+    assert listed.index(("mine", tree / "mine.yaml", True)) == listed.index(
+        ("mine", user / "mine.yaml", False)
+    ) + 1  # the one used first, then the shadowed one
+    assert ("mine", tree / "mine.yaml", True) not in [
+        (i.name, i.path, i.shadowed) for i in list_specs(env)
+    ]
+
+
+def test_shadowed_names_match_as_find_spec_does(tmp_path: Path) -> None:
+    """rt_link.yaml (name: rt_link, as in older kernels) hides a later rt-link.yaml."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    write(first, "rt_link", "rt_link", "netlink-raw")
+    write(second, "rt-link", "rt-link", "netlink-raw")
+    env = {ENV_VAR: os.pathsep.join([str(first), str(second), str(first)])}
+    infos = [i for i in list_specs(env, system_dirs=(), shadowed=True) if "link" in i.name]
+    assert [(i.path, i.shadowed) for i in infos] == [
+        (first / "rt_link.yaml", False),
+        (second / "rt-link.yaml", True),
+    ]  # the directory listed twice does not shadow itself
+    assert find_spec("rt-link", env=env, system_dirs=()) == first / "rt_link.yaml"
+
+
+def test_no_spec_names_the_places_and_the_fix(tmp_path: Path) -> None:
+    env = {"XDG_DATA_HOME": str(tmp_path / "data"), ENV_VAR: str(tmp_path / "mine")}
+    with pytest.raises(SpecNotFound) as caught:
+        find_spec("no-such-family", env=env)
+    message = str(caught.value)
+    assert isinstance(caught.value, SpecError) and isinstance(caught.value, LookupError)
+    for place in (
+        str(tmp_path / "mine"),
+        *SYSTEM_DIRS,
+        str(tmp_path / "data" / "genetlink" / "specs"),
+        f"/lib/modules/{os.uname().release}/{{build,source}}/{KERNEL_SPECS}",
+        f"/usr/src/linux*/{KERNEL_SPECS}",
+    ):
+        assert place in message
+    assert message.endswith("`genetlink spec install` installs the kernel's specs")
+    assert "\n" not in message

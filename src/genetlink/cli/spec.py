@@ -1,9 +1,11 @@
-"""`genetlink spec list`, `spec show FAMILY`, `spec check FAMILY`: the spec search path, and
-where a spec and the running kernel disagree.
+"""`genetlink spec list`, `spec show FAMILY`, `spec check FAMILY`, `spec install`: the spec
+search path, where a spec and the running kernel disagree, and the kernel's specs put where
+the search path finds them.
 
 genetlink spec list --json
 genetlink spec show netdev
 genetlink spec check netdev --json    # exit 0: no drift, 2: findings, 1: error
+genetlink spec install --from /usr/src/linux-source-6.12.tar.xz
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 from typing import Any, TextIO
 
 from genetlink.cli.ops import guarded, write_text
-from genetlink.loader.search import list_specs, load_family
+from genetlink.loader.search import INSTALL_HINT, list_specs, load_family, package_spec_dir
 from genetlink.schema.model import Attribute, Family, Operation, OperationMode
 
 
@@ -108,17 +110,52 @@ def _write_summary(info: dict[str, Any], out: TextIO) -> None:
 
 @guarded
 def cmd_list(args: argparse.Namespace) -> int:
-    """genetlink spec list: the specs found on the search path."""
-    specs = list_specs()
+    """genetlink spec list: every spec on the search path and where it is; the first spec of
+    a name is the one used, later ones are marked shadowed."""
+    specs = list_specs(shadowed=True)
     if args.json:
-        rows = [{"name": s.name, "protocol": s.protocol, "path": str(s.path)} for s in specs]
+        rows = [{"name": s.name, "protocol": s.protocol, "path": str(s.path),
+                 "shadowed": s.shadowed} for s in specs]  # fmt: skip
         json.dump(rows, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
     width = max((len(s.name) for s in specs), default=4)
     for s in specs:
-        sys.stdout.write(f"{s.name:<{width}}  {s.protocol:<16}  {s.path}\n")
+        mark = "  (shadowed)" if s.shadowed else ""
+        sys.stdout.write(f"{s.name:<{width}}  {s.protocol:<16}  {s.path}{mark}\n")
+    shipped = package_spec_dir()
+    if all(s.path.parent == shipped for s in specs):
+        sys.stderr.write(f"genetlink: only the specs shipped with genetlink; {INSTALL_HINT}\n")
     return 0
+
+
+@guarded
+def cmd_install(args: argparse.Namespace) -> int:
+    """genetlink spec install: put the kernel's netlink specs where the search path finds
+    them, from a kernel tree, a kernel source tarball or the kernel's git web interface
+    (default: the first kernel tree or linux-source tarball on this machine, else a download
+    for the running kernel). Every spec is loaded before anything is written."""
+    from genetlink.loader import install, sources
+
+    target = install.install_target(args.system)
+    if args.source is None or sources.is_url(args.source):  # before a download in vain
+        install.check_target(target, args.force)
+    fetched = sources.fetch(args.source) if args.source else install.fetch_default(_warn)
+    sys.stdout.write(f"fetched {len(fetched.files)} specs from {fetched.origin}\n")
+    report = install.install_specs(fetched, target, force=args.force)
+    for refused in report.refused:
+        _warn(f"left out {refused.name}: the loader refuses it: {refused.error}")
+    replaced = f" (replacing the {report.replaced} there before)" if report.replaced else ""
+    sys.stdout.write(f"installed {len(report.installed)} specs in {target}{replaced}\n")
+    if report.noted:
+        names = ", ".join(report.noted)
+        sys.stdout.write(f"loaded with warnings (`genetlink spec show NAME` prints them): "
+                         f"{names}\n")  # fmt: skip
+    return 0
+
+
+def _warn(text: str) -> None:
+    sys.stderr.write(f"genetlink: {' '.join(text.split())}\n")
 
 
 @guarded
@@ -156,13 +193,22 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    """Add `spec list`, `spec show` and `spec check` to the `genetlink` command's subparsers."""
-    spec = subparsers.add_parser("spec", help="list and show the YAML specs on the search path")
+    """Add the `spec` command and its sub-commands to the `genetlink` command's subparsers."""
+    spec = subparsers.add_parser("spec", help="list, show, check and install YAML specs")
     commands = spec.add_subparsers(dest="spec_command", metavar="COMMAND", required=True)
+    _add_list(commands)
+    _add_family_commands(commands)
+    _add_install(commands)
+
+
+def _add_list(commands: Any) -> None:
     listing = commands.add_parser("list", help="the specs on the search path",
                                   description=cmd_list.__doc__)  # fmt: skip
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(func=cmd_list)
+
+
+def _add_family_commands(commands: Any) -> None:
     for name, func, text in (
         ("show", cmd_show, "operations, attribute sets and groups of a spec"),
         ("check", cmd_check, "compare a spec with the running kernel's policy"),
@@ -172,3 +218,20 @@ def register(subparsers: Any) -> None:
         command.add_argument("--spec", metavar="PATH", help="the spec file to use")
         command.add_argument("--json", action="store_true", help="print JSON")
         command.set_defaults(func=func)
+
+
+def _add_install(commands: Any) -> None:
+    command = commands.add_parser("install", help="install the kernel's specs",
+                                  description=cmd_install.__doc__)  # fmt: skip
+    command.add_argument(
+        "--from", dest="source", metavar="DIR|TARBALL|URL",
+        help="a kernel tree (its top or Documentation/netlink/specs), a kernel source tarball "
+        "(.tar.xz, .tar.gz, .tar.bz2, .tar), or a cgit plain URL of the specs directory",
+    )  # fmt: skip
+    command.add_argument(
+        "--system",
+        action="store_true",
+        help="install into /usr/local/share/ynl/specs (root), not per user",
+    )
+    command.add_argument("--force", action="store_true", help="replace an earlier install")
+    command.set_defaults(func=cmd_install)

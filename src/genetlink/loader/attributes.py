@@ -110,8 +110,10 @@ def _build_set(
         attr = _finish(attr, ctx)
         if attr_name in attrs:
             old = attrs[attr_name]
-            # ethtool's `strings` set lists `unspec` twice; harmless for unused slots.
-            if not (attr.type == old.type == "unused" and attr.value == old.value):
+            # A repeat that says the same is harmless (the kernel's ynl accepts it too):
+            # devlink's dl-dpipe-table lists dpipe-table-name twice, ethtool's `strings` set
+            # `unspec`.
+            if attr != old and not (attr.type == old.type == "unused" and attr.value == old.value):
                 raise anode.error(
                     "name", f"duplicate attribute {preview(attr_name)} in set {preview(name)}"
                 )

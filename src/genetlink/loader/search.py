@@ -2,8 +2,12 @@
 
 Order: an explicit path; the directories in ``GENETLINK_SPEC_PATH`` (os.pathsep-separated,
 read from the ``env`` mapping given, else from os.environ at call time); the specs shipped
-in the package (``genetlink/specs``); the kernel's install locations (/usr/share/ynl/specs,
-/usr/local/share/ynl/specs). A spec matches by file stem or by its ``name:``; dashes and
+in the package (``genetlink/specs``); then the machine's places: the kernel's install
+locations (/usr/share/ynl/specs, /usr/local/share/ynl/specs), the per-user directory that
+`genetlink spec install` fills ($XDG_DATA_HOME/genetlink/specs, by default
+~/.local/share/genetlink/specs), and kernel source trees already on the machine
+(/lib/modules/$(uname -r)/{build,source} and /usr/src/linux*, each with
+Documentation/netlink/specs). A spec matches by file stem or by its ``name:``; dashes and
 underscores count as equal (``rt_link`` finds rt-link.yaml). The first directory with a
 match wins.
 """
@@ -23,17 +27,28 @@ from genetlink.schema.model import Family
 
 ENV_VAR = "GENETLINK_SPEC_PATH"
 SYSTEM_DIRS: tuple[str, ...] = ("/usr/share/ynl/specs", "/usr/local/share/ynl/specs")
+#: Where `genetlink spec install --system` puts the kernel's specs (one of SYSTEM_DIRS).
+SYSTEM_INSTALL_DIR = SYSTEM_DIRS[1]
+#: The specs directory inside a kernel source tree.
+KERNEL_SPECS = "Documentation/netlink/specs"
+INSTALL_HINT = "`genetlink spec install` installs the kernel's specs"
 _SUFFIXES = (".yaml", ".yml")
 _NAME = re.compile(rb"^name:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
 _PROTOCOL = re.compile(rb"^protocol:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
 
 
+class SpecNotFound(SpecError, LookupError):
+    """No spec of the family on the search path (the message names the places searched)."""
+
+
 class SpecInfo(NamedTuple):
-    """A spec found on the search path: family name, file and schema level."""
+    """A spec found on the search path: family name, file and schema level; ``shadowed``
+    when a directory earlier on the path has a spec of the same name (that one is used)."""
 
     name: str
     path: Path
     protocol: str
+    shadowed: bool = False
 
 
 def package_spec_dir() -> Path | None:
@@ -46,22 +61,75 @@ def package_spec_dir() -> Path | None:
     return path if path.is_dir() else None
 
 
+def user_spec_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The per-user spec directory: $XDG_DATA_HOME/genetlink/specs, by default
+    ~/.local/share/genetlink/specs (``env`` as for search_dirs)."""
+    environ = os.environ if env is None else env
+    data_home = environ.get("XDG_DATA_HOME", "")
+    if not (isinstance(data_home, str) and os.path.isabs(data_home)):  # XDG: relative is unset
+        home = environ.get("HOME") or os.path.expanduser("~")
+        data_home = os.path.join(home, ".local", "share")
+    return Path(data_home, "genetlink", "specs")
+
+
+def kernel_tree_dirs(root: str = "/", release: str | None = None) -> list[Path]:
+    """The specs directories of the kernel source trees on the machine that have one: the
+    running kernel's (/lib/modules/RELEASE/{build,source}) first, then /usr/src/linux*, the
+    newest version first. One entry per tree (build and source are often the same)."""
+    release = os.uname().release if release is None else release
+    modules = Path(root, "lib", "modules", release) if release else None
+    trees = [modules / "build", modules / "source"] if modules else []
+    trees += sorted(Path(root, "usr", "src").glob("linux*"), key=version_key, reverse=True)
+    found: dict[str, Path] = {}
+    for tree in trees:
+        specs = tree / KERNEL_SPECS
+        if specs.is_dir():
+            found.setdefault(os.path.realpath(specs), specs)
+    return list(found.values())
+
+
+def version_key(path: Path) -> tuple[int, ...]:
+    """The numbers in a file name, to sort linux-6.9 before linux-6.12."""
+    return tuple(int(n) for n in re.findall(r"\d+", path.name)[:4])
+
+
+def _machine_dirs(env: Mapping[str, str] | None) -> list[Path]:
+    """The machine's fixed places: the kernel's install locations, then the per-user one."""
+    return [*map(Path, SYSTEM_DIRS), user_spec_dir(env)]
+
+
+def _kernel_tree_patterns() -> list[str]:
+    """Where kernel_tree_dirs looks, for messages."""
+    modules = f"/lib/modules/{os.uname().release}/{{build,source}}"
+    return [f"{modules}/{KERNEL_SPECS}", f"/usr/src/linux*/{KERNEL_SPECS}"]
+
+
 def search_dirs(
-    env: Mapping[str, str] | None = None, *, system_dirs: Sequence[str] = SYSTEM_DIRS
+    env: Mapping[str, str] | None = None, *, system_dirs: Sequence[str] | None = None
 ) -> list[Path]:
-    """The directories searched, in order (missing ones included; they match nothing)."""
+    """The directories searched, in order (missing ones included; they match nothing).
+    ``system_dirs`` replaces the machine's places (None: SYSTEM_DIRS, the per-user
+    directory, then the kernel source trees found by kernel_tree_dirs)."""
+    dirs = _first_dirs(env)
+    if system_dirs is None:
+        return [*dirs, *_machine_dirs(env), *kernel_tree_dirs()]
+    if isinstance(system_dirs, str | bytes):  # a lone directory would be split into letters
+        raise SpecError(preview(system_dirs), "", "system_dirs is a sequence of directories")
+    dirs.extend(Path(path_argument(d, "a system_dirs entry")) for d in system_dirs)
+    return dirs
+
+
+def _first_dirs(env: Mapping[str, str] | None) -> list[Path]:
+    """GENETLINK_SPEC_PATH's directories, then the package's."""
     if env is not None and not isinstance(env, Mapping):
         raise SpecError(preview(env), "", f"env is a mapping like os.environ, got {_kind(env)}")
     value = (os.environ if env is None else env).get(ENV_VAR, "")
     if not isinstance(value, str):
         raise SpecError(ENV_VAR, "", f"expected a string of directories, got {_kind(value)}")
-    if isinstance(system_dirs, str | bytes):  # a lone directory would be split into letters
-        raise SpecError(preview(system_dirs), "", "system_dirs is a sequence of directories")
     dirs = [Path(p) for p in value.split(os.pathsep) if p]
     pkg = package_spec_dir()
     if pkg is not None:
         dirs.append(pkg)
-    dirs.extend(Path(path_argument(d, "a system_dirs entry")) for d in system_dirs)
     return dirs
 
 
@@ -74,10 +142,10 @@ def find_spec(
     *,
     path: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
-    system_dirs: Sequence[str] = SYSTEM_DIRS,
+    system_dirs: Sequence[str] | None = None,
 ) -> Path:
     """The spec file of family ``name``. ``path`` (or a ``name`` that is an existing file)
-    wins over the search path. Raises SpecError when nothing matches."""
+    wins over the search path. Raises SpecNotFound (a SpecError) when nothing matches."""
     if not isinstance(name, str):
         raise SpecError(preview(name), "", f"a family name is a str, got {_kind(name)}")
     if path is not None:
@@ -94,8 +162,12 @@ def find_spec(
         found = _find_in(directory, name)
         if found is not None:
             return found
-    searched = os.pathsep.join(str(d) for d in dirs)
-    raise SpecError(label(name), "", f"no spec for family {preview(name)} (searched {searched})")
+    if system_dirs is None:  # kernel trees by the patterns looked at, found or not
+        places = [*map(str, _first_dirs(env) + _machine_dirs(env)), *_kernel_tree_patterns()]
+    else:
+        places = [str(d) for d in dirs]
+    reason = f"no spec for family {preview(name)} (searched {', '.join(places)}); {INSTALL_HINT}"
+    raise SpecNotFound(label(name), "", reason)
 
 
 def load_family(
@@ -103,7 +175,7 @@ def load_family(
     *,
     path: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
-    system_dirs: Sequence[str] = SYSTEM_DIRS,
+    system_dirs: Sequence[str] | None = None,
 ) -> Family:
     """Find the spec of ``name`` (see find_spec) and load it."""
     from genetlink.loader.spec import load_spec
@@ -112,16 +184,26 @@ def load_family(
 
 
 def list_specs(
-    env: Mapping[str, str] | None = None, *, system_dirs: Sequence[str] = SYSTEM_DIRS
+    env: Mapping[str, str] | None = None,
+    *,
+    system_dirs: Sequence[str] | None = None,
+    shadowed: bool = False,
 ) -> list[SpecInfo]:
     """Every spec on the search path, sorted by name; a name found in an earlier directory
-    hides later ones. Names and protocols are read from the file head, not fully parsed."""
-    seen: dict[str, SpecInfo] = {}
+    hides later ones (``shadowed``: list those too, marked, after the one used). Names and
+    protocols are read from the file head, not fully parsed."""
+    found: dict[str, list[SpecInfo]] = {}
+    seen: set[str] = set()
     for directory in search_dirs(env, system_dirs=system_dirs):
+        if os.path.realpath(directory) in seen:  # on the path twice: it cannot shadow itself
+            continue
+        seen.add(os.path.realpath(directory))
         for file in _spec_files(directory):
             name, protocol = _read_head(file)
-            seen.setdefault(name, SpecInfo(name, file, protocol))
-    return sorted(seen.values(), key=lambda info: info.name)
+            same = found.setdefault(_normal(name), [])
+            if shadowed or not same:
+                same.append(SpecInfo(name, file, protocol, bool(same)))
+    return [info for key in sorted(found) for info in found[key]]
 
 
 def _normal(name: str) -> str:
