@@ -194,11 +194,14 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add the `spec` command and its sub-commands to the `genetlink` command's subparsers."""
-    spec = subparsers.add_parser("spec", help="list, show, check and install YAML specs")
+    from genetlink.cli.draft import add_draft
+
+    spec = subparsers.add_parser("spec", help="list, show, check, install and draft YAML specs")
     commands = spec.add_subparsers(dest="spec_command", metavar="COMMAND", required=True)
     _add_list(commands)
     _add_family_commands(commands)
     _add_install(commands)
+    add_draft(commands)
 
 
 def _add_list(commands: Any) -> None:

@@ -24,7 +24,7 @@ from ..wire import constants as c
 from ..wire.errors import Overrun
 from .codecs import Attributes
 from .core import DEFAULT_TIMEOUT, CallOptions, HandleBase, Replies
-from .genl import CodecSource, GenlClientBase, family_model, make_codec, spec_handle
+from .genl import CodecSource, GenlClientBase, KernelSchema, family_model, make_codec, spec_handle
 
 R = TypeVar("R")
 
@@ -137,6 +137,11 @@ async def open_family_async(
     """An asyncio handle on a family described by a spec; the arguments are those of
     `open_family`, plus `max_in_flight`."""
     family = family_model(name_or_family, spec_path=spec_path, env=env)
+    if isinstance(family, KernelSchema):
+        transport = transport_factory() if transport_factory is not None else None
+        async with AsyncNetlinkSocket(c.NETLINK_GENERIC, netns=netns, transport=transport,
+                                      **socket_options) as sock:  # fmt: skip
+            family = await sock.run(family.build(sock.engine, timeout))
 
     def open_socket() -> AsyncNetlinkSocket:
         transport = transport_factory() if transport_factory is not None else None

@@ -12,10 +12,12 @@ from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 from ..codec.family import FamilyCodec
+from ..core.engine import Engine
 from ..core.exchange import Exchange
 from ..genl.cache import FamilyCache
 from ..genl.drift import DriftReport, compare
-from ..genl.nlctrl import FamilyInfo, getpolicy
+from ..genl.nlctrl import FamilyInfo, FamilyNotFound, getpolicy
+from ..loader.errors import SpecError
 from ..schema.model import Family
 from .codecs import Codec, RawCodec, SpecCodec
 from .core import DEFAULT_TIMEOUT, Closable, Subscriber
@@ -30,13 +32,38 @@ CodecSource = Family | FamilyCodec | None
 
 def family_model(name_or_family: str | os.PathLike[str] | Family, *,
                  spec_path: str | os.PathLike[str] | None = None,
-                 env: Mapping[str, str] | None = None) -> Family:  # fmt: skip
-    """The family model: given, or loaded from a spec name on the search path or a file."""
+                 env: Mapping[str, str] | None = None) -> Family | KernelSchema:  # fmt: skip
+    """The family model: given, or loaded from a spec name on the search path or a file; for
+    a bare name that no spec describes, a `KernelSchema` to build from the running kernel."""
     if isinstance(name_or_family, Family):
         return name_or_family
-    from ..loader.search import load_family  # the loader only when a spec is looked for
+    from ..loader.search import SpecNotFound, load_family  # the loader only when it is needed
 
-    return load_family(os.fspath(name_or_family), path=spec_path, env=env)
+    try:
+        return load_family(os.fspath(name_or_family), path=spec_path, env=env)
+    except SpecNotFound as missing:
+        if spec_path is not None or not isinstance(name_or_family, str) or "/" in name_or_family:
+            raise
+        return KernelSchema(name_or_family, missing)
+
+
+class KernelSchema:
+    """A Generic Netlink family no spec describes: its schema comes from the running kernel
+    (CTRL_CMD_GETPOLICY, with names from its uapi header: `genetlink.genl.introspect`)."""
+
+    def __init__(self, name: str, missing: SpecError) -> None:
+        self.name = name
+        self.missing = missing
+
+    def build(self, engine: Engine, timeout: float | None) -> Exchange[Family]:
+        """The model, built over `engine`; the SpecNotFound when the kernel lacks the family
+        too (it names where specs were looked for, and how to install them)."""
+        from ..genl.introspect import kernel_family
+
+        try:
+            return (yield from kernel_family(engine, self.name, timeout=timeout))
+        except FamilyNotFound:
+            raise self.missing from None
 
 
 def make_codec(name: str, source: CodecSource, resolver: GenlResolver) -> Codec[Any]:
@@ -131,4 +158,5 @@ class GenlClientBase(Generic[S, H]):
         return f"{type(self).__name__}(port {getattr(self.sock, 'port', '?')}{where})"
 
 
-__all__ = ["CodecSource", "GenlClientBase", "family_model", "make_codec", "spec_handle"]
+__all__ = ["CodecSource", "GenlClientBase", "KernelSchema", "family_model", "make_codec",
+           "spec_handle"]  # fmt: skip

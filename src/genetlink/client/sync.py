@@ -24,7 +24,7 @@ from ..wire import constants as c
 from ..wire.errors import Overrun
 from .codecs import Attributes
 from .core import DEFAULT_TIMEOUT, CallOptions, HandleBase, Replies
-from .genl import CodecSource, GenlClientBase, family_model, make_codec, spec_handle
+from .genl import CodecSource, GenlClientBase, KernelSchema, family_model, make_codec, spec_handle
 
 R = TypeVar("R")
 
@@ -153,6 +153,11 @@ def open_family(
     SpecError when no spec is found and FamilyNotFound when the kernel lacks the family.
     """
     family = family_model(name_or_family, spec_path=spec_path, env=env)
+    if isinstance(family, KernelSchema):
+        transport = transport_factory() if transport_factory is not None else None
+        with NetlinkSocket(c.NETLINK_GENERIC, netns=netns, transport=transport,
+                           **socket_options) as sock:  # fmt: skip
+            family = sock.run(family.build(sock.engine, timeout))
 
     def open_socket() -> NetlinkSocket:
         transport = transport_factory() if transport_factory is not None else None
