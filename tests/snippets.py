@@ -58,9 +58,10 @@ def snippets(path: Path = README) -> list[Snippet]:
 
 
 def run(snippet: Snippet, tmp: Path, *, netns: str | None = None, inside: str | None = None,
-        timeout: float = 60) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    """Run a snippet in a fresh interpreter with the kernel's specs on the search path: in
-    namespace `inside` when given, with its own namespace name replaced by `netns`."""
+        timeout: float = 60,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """Run a snippet in a fresh interpreter with the kernel's specs on the search path (or
+    with `env`): in namespace `inside` when given, its own namespace name replaced by `netns`."""
     code = snippet.code
     if snippet.netns and netns:
         code = code.replace(f'"{snippet.netns}"', f'"{netns}"')
@@ -69,6 +70,7 @@ def run(snippet: Snippet, tmp: Path, *, netns: str | None = None, inside: str | 
     command = [sys.executable, str(file)]
     if inside is not None:
         command = ["ip", "netns", "exec", inside, *command]
-    env = {"GENETLINK_SPEC_PATH": str(KERNEL_SPECS), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+    if env is None:
+        env = {"GENETLINK_SPEC_PATH": str(KERNEL_SPECS), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env,
                           cwd=tmp)  # fmt: skip
