@@ -423,3 +423,36 @@ def test_damaged_kernel_specs_fail_with_spec_error(name: str, data: st.DataObjec
 @functools.cache
 def _parsed(name: str) -> Any:
     return yaml.safe_load((SPEC_DIR / f"{name}.yaml").read_bytes())
+
+
+def test_fixed_header_members_in_an_attribute_list_are_no_slip(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """netlink-raw specs (rt-link of 6.12) list fixed-header members beside attributes."""
+    text = """
+name: raw
+protocol: netlink-raw
+protonum: 0
+definitions:
+  - name: hdr
+    type: struct
+    members:
+      - {name: index, type: u32}
+attribute-sets:
+  - name: attrs
+    attributes:
+      - {name: name, type: string, value: 1}
+operations:
+  fixed-header: hdr
+  name-prefix: rtm-
+  list:
+    - name: get
+      value: 18
+      attribute-set: attrs
+      do:
+        request: {attributes: [index, name]}
+"""
+    with caplog.at_level("WARNING", logger="genetlink.loader"):
+        fam = load_spec_text(text, source="raw.yaml", strict=True)
+    assert fam.operations["get"].do.request.attributes == ("name",)
+    assert not caplog.records

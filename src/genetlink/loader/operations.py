@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import NamedTuple
 
 from genetlink.loader.errors import preview
 from genetlink.loader.read import Node, log
@@ -35,6 +36,21 @@ EVENT_KEYS = frozenset({"attributes"})
 MCAST_KEYS = frozenset({"list"})
 GROUP_KEYS = frozenset({"name", "c-define-name", "flags", "value"})
 ENUM_MODELS = frozenset({"unified", "directional"})
+
+
+class _Lists(NamedTuple):
+    """What an operation's attribute lists are checked against: its set, the members of its
+    fixed header (netlink-raw specs list those too: rt-link's `ifi-index`), and where names
+    the set lacks are collected (when not strict)."""
+
+    aset: AttributeSet | None
+    header: frozenset[str]
+    dropped: list[str]
+
+
+def _member_names(defs: Mapping[str, Definition], header: str | None) -> frozenset[str]:
+    struct = defs.get(header) if header is not None else None
+    return frozenset(m.name for m in struct.members) if isinstance(struct, Struct) else frozenset()
 
 
 class _Counters:
@@ -119,10 +135,11 @@ def _build_op(
     if mcgrp is not None and mcgrp not in groups:
         raise node.error("mcgrp", f"unknown multicast group {preview(mcgrp)}")
     header = _struct_ref(node, "fixed-header", defs) or family_header
+    lists = _Lists(aset, _member_names(defs, header), dropped)
     event = None
     if event_node is not None:
         event_node.check_keys(EVENT_KEYS)
-        event = _attr_list(event_node, aset, dropped)
+        event = _attr_list(event_node, lists)
     return Operation(
         name=name,
         value=value,
@@ -131,8 +148,8 @@ def _build_op(
         attribute_set=aset_name,
         fixed_header=header,
         fixed_header_size=_size(defs, header),
-        do=_mode(do_node, request, reply, aset, dropped),
-        dump=_mode(dump_node, request, reply, aset, dropped),
+        do=_mode(do_node, request, reply, lists),
+        dump=_mode(dump_node, request, reply, lists),
         notify=node.opt_str("notify"),
         event=event,
         notification_attributes=event,
@@ -167,29 +184,18 @@ def _directional_ids(
     return request, reply
 
 
-def _mode(
-    node: Node | None,
-    request: int | None,
-    reply: int | None,
-    aset: AttributeSet | None,
-    dropped: list[str],
-) -> OperationMode | None:
+def _mode(node: Node | None, request: int | None, reply: int | None,
+          lists: _Lists) -> OperationMode | None:  # fmt: skip
     if node is None:
         return None
     node.check_keys(MODE_KEYS)
     return OperationMode(
-        request=_message(node, "request", request, aset, dropped),
-        reply=_message(node, "reply", reply, aset, dropped),
+        request=_message(node, "request", request, lists),
+        reply=_message(node, "reply", reply, lists),
     )
 
 
-def _message(
-    mode: Node,
-    key: str,
-    default: int | None,
-    aset: AttributeSet | None,
-    dropped: list[str],
-) -> MessageSpec | None:
+def _message(mode: Node, key: str, default: int | None, lists: _Lists) -> MessageSpec | None:
     if not mode.has(key):
         return None
     node = mode.child(key)
@@ -197,27 +203,33 @@ def _message(
         return MessageSpec(default)
     node.check_keys(MESSAGE_KEYS)
     value = node.opt_uint("value")
-    return MessageSpec(default if value is None else value, _attr_list(node, aset, dropped))
+    return MessageSpec(default if value is None else value, _attr_list(node, lists))
 
 
-def _attr_list(node: Node, aset: AttributeSet | None, dropped: list[str]) -> tuple[str, ...]:
-    """The attribute names of a message. A name its set lacks is a SpecError when strict;
-    otherwise it is dropped and reported (the runtime encodes and decodes by attribute set, so
-    a kernel spec with such a slip, as nftables.yaml has, still works)."""
+def _attr_list(node: Node, lists: _Lists) -> tuple[str, ...]:
+    """The attribute names of a message (fixed-header members it lists are not attributes:
+    left out). A name neither has is a SpecError when strict; otherwise it is dropped and
+    reported (the runtime encodes and decodes by attribute set, so a kernel spec with such a
+    slip, as nftables.yaml has, still works)."""
     names = node.str_list("attributes")
-    if names and aset is None:
-        raise node.error("attributes", "attributes listed but the operation has no attribute-set")
-    if aset is None or all(name in aset.attributes for name in names):
+    aset = lists.aset
+    known = aset.attributes if aset is not None else {}
+    if all(name in known for name in names):
         return names
     kept = []
     for i, name in enumerate(names):
-        if name in aset.attributes:
+        if name in known:
             kept.append(name)
             continue
+        if name in lists.header:
+            continue
+        if aset is None:
+            raise node.error("attributes", "attributes listed but the operation has no "
+                                           "attribute-set")  # fmt: skip
         reason = f"unknown attribute {preview(name)} in {preview(aset.name)}"
         if node.strict:
             raise node.error(f"attributes[{i}]", reason)
-        dropped.append(f"{node.path}.attributes[{i}]: {reason}")
+        lists.dropped.append(f"{node.path}.attributes[{i}]: {reason}")
     return tuple(kept)
 
 
