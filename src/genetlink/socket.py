@@ -35,6 +35,7 @@ from .core.exchange import (
     Send,
     Wait,
 )
+from .pcap import PACKET_HOST, PACKET_MULTICAST, PACKET_OUTGOING, Capture
 from .wire import constants as c
 from .wire.errors import (
     DecodeError,
@@ -64,6 +65,26 @@ _SO_RCVBUFFORCE = 33
 Namer = Callable[[Message], str]
 
 
+def _name_message(msg: Message, namers: Mapping[int | None, Namer]) -> str:
+    """What a codec says the message is ("" when none can: no namer, a control message)."""
+    namer = namers.get(msg.type, namers.get(None))
+    if namer is None or msg.type < c.NLMSG_MIN_TYPE:
+        return ""
+    try:
+        return namer(msg)
+    except GenetlinkError as exc:  # what cannot be named stays bytes, said so
+        return f"(not decoded: {exc})"
+
+
+def _name_datagram(data: bytes, namers: Mapping[int | None, Namer]) -> str:
+    """The names of a datagram's messages, a line each (a capture's packet comment)."""
+    try:
+        messages = parse_messages(data)
+    except DecodeError:
+        return ""
+    return "\n".join(name for msg in messages if (name := _name_message(msg, namers)))
+
+
 def trace_datagram(direction: str, data: bytes, port: int, groups: int,
                    namers: Mapping[int | None, Namer] | None = None) -> None:  # fmt: skip
     """Log one datagram's messages (the GENETLINK_DEBUG trace): headers, what the message is
@@ -75,13 +96,7 @@ def trace_datagram(direction: str, data: bytes, port: int, groups: int,
         trace_log.debug("%s %s: malformed datagram (%s): %s", direction, where, exc, data.hex())
         return
     for msg in messages:
-        named = ""
-        namer = namers.get(msg.type, namers.get(None)) if namers else None
-        if namer is not None and msg.type >= c.NLMSG_MIN_TYPE:
-            try:
-                named = f" {namer(msg)}:"
-            except GenetlinkError as exc:  # the trace shows bytes it cannot name, as bytes
-                named = f" (not decoded: {exc}):"
+        named = f" {name}:" if namers and (name := _name_message(msg, namers)) else ""
         trace_log.debug("%s %s: type %d flags %#x seq %d pid %d len %d:%s %s", direction, where,
                         msg.type, msg.flags, msg.seq, msg.port, msg.length, named,
                         msg.payload.hex(" ", 4))  # fmt: skip
@@ -96,6 +111,19 @@ def _trace_to_stderr() -> None:
         trace_log.addHandler(handler)
     if trace_log.getEffectiveLevel() > logging.DEBUG:
         trace_log.setLevel(logging.DEBUG)
+
+
+def _received(address: tuple[int, int]) -> int:
+    """The packet type of a datagram received from `address` (port, groups)."""
+    return PACKET_MULTICAST if address[1] else PACKET_HOST
+
+
+def _open_capture(capture: Capture | str | os.PathLike[str] | None) -> tuple[Capture | None, bool]:
+    """The socket's capture, and whether the socket opened it (and so closes it)."""
+    if isinstance(capture, Capture):
+        return capture, False
+    opened = Capture.from_env() if capture is None else Capture(capture, append=True)
+    return opened, opened is not None
 
 
 def netns_path(netns: str) -> str:
@@ -179,6 +207,10 @@ class NetlinkSocketBase:
                 such as `genetlink.testing.FakeKernel` plug in here, at the message boundary)
     trace:      log every datagram sent and received (logger "genetlink.trace", DEBUG); the
                 default comes from the GENETLINK_DEBUG environment variable
+    capture:    write every datagram sent and received to a pcapng file for Wireshark: a
+                `genetlink.pcap.Capture` (shared by any number of sockets, closed by its
+                owner) or a path (appended to; closed with the socket); the default comes
+                from GENETLINK_PCAP (see `Capture.from_env`)
     """
 
     def __init__(
@@ -199,6 +231,7 @@ class NetlinkSocketBase:
         max_in_flight: int | None = None,
         transport: Any = None,
         trace: bool | None = None,
+        capture: Capture | str | os.PathLike[str] | None = None,
     ) -> None:
         self.protocol = protocol
         if trace is None:
@@ -225,6 +258,8 @@ class NetlinkSocketBase:
             if rcvbuf:
                 self.set_rcvbuf(rcvbuf)
             self._sock.bind((port, groups))
+            #: where datagrams are recorded (None: nowhere)
+            self.capture, self._owns_capture = _open_capture(capture)
         except BaseException:
             self._sock.close()
             raise
@@ -318,6 +353,8 @@ class NetlinkSocketBase:
         """Send prepared bytes (one or more messages) as one datagram."""
         if self.trace:
             trace_datagram("send", data, port, groups, self.namers)
+        if self.capture is not None:
+            self._record(self.capture, data, PACKET_OUTGOING)
         try:
             self._sock.sendto(data, (port, groups))
         except ConnectionRefusedError:
@@ -338,11 +375,26 @@ class NetlinkSocketBase:
         size, _, _, address = self._sock.recvmsg_into([buffer], 0, flags | _MSG_TRUNC)
         if size > len(buffer):
             self._buffer = bytearray((size + 4095) & ~4095)
+            if self.capture is not None:  # what arrived of it, marked as cut (pcap's caplen)
+                self._record(self.capture, bytes(buffer), _received(address), original=size)
             raise Truncated(size, len(buffer), bytes(buffer[:16]))
         data = bytes(memoryview(buffer)[:size])
         if self.trace:
             trace_datagram("recv", data, address[0], address[1], self.namers)
+        if self.capture is not None:
+            self._record(self.capture, data, _received(address))
         return data, address[0], address[1]
+
+    def _record(self, capture: Capture, data: bytes, pkttype: int,
+                original: int | None = None) -> None:  # fmt: skip
+        """One datagram to the capture; named in a comment only when a codec can (a decode)."""
+        comment = None
+        if capture.comments and self.namers:
+            try:
+                comment = _name_datagram(data, self.namers)
+            except Exception:  # a side channel: what cannot be named still goes in, unnamed
+                log.debug("capture: datagram not named", exc_info=True)
+        capture.record(data, self.protocol, pkttype, comment, original)
 
     def _absorb(self, received: list[tuple[bytes, int, int]], problem: OSError | None) -> None:
         """Feed what a read brought to the engine; a read error becomes an engine event."""
@@ -373,6 +425,8 @@ class NetlinkSocketBase:
         if not self._closed:
             self._closed = True
             self._sock.close()
+            if self._owns_capture and self.capture is not None:
+                self.capture.close()
 
     @property
     def closed(self) -> bool:

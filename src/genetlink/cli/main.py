@@ -12,6 +12,8 @@ import argparse
 import importlib
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from genetlink import __version__
 from genetlink.cli.output import describe, tolerant_stdout
@@ -29,11 +31,15 @@ COMMANDS = {
 }
 
 
+#: The global options that take a value (as a separate argument).
+VALUED = {"--netns", "--pcap", "--pcap-size", "--pcap-rotate"}
+
+
 def _command_name(argv: list[str]) -> str | None:
     """The sub-command named in `argv` (skipping global options), or None."""
     args = iter(argv)
     for arg in args:
-        if arg == "--netns":  # the only global option that takes a value
+        if arg in VALUED:
             next(args, None)
         elif not arg.startswith("-"):
             return arg
@@ -54,12 +60,64 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "--debug", action="store_true",
         help="trace every Netlink message sent and received on stderr (as GENETLINK_DEBUG=1)",
     )  # fmt: skip
+    parser.add_argument(
+        "--pcap", metavar="FILE",
+        help="write every Netlink message sent and received to FILE, a pcapng capture that "
+             "Wireshark and tshark decode (as GENETLINK_PCAP=FILE)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--pcap-size", metavar="SIZE", type=_size,
+        help="with --pcap: stop writing when FILE reaches SIZE bytes (k, M, G: binary "
+             "multiples), or rotate with --pcap-rotate",
+    )  # fmt: skip
+    parser.add_argument(
+        "--pcap-rotate", metavar="N", type=int,
+        help="with --pcap-size: when FILE is full, move it to FILE.1 (FILE.1 to FILE.2, ...) "
+             "keeping N older files, and start FILE again",
+    )  # fmt: skip
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = COMMANDS.get(command or "")
     for name in dict.fromkeys(COMMANDS.values()):
         if wanted is None or name == wanted:
             importlib.import_module(f"genetlink.cli.{name}").register(subparsers)
     return parser
+
+
+def _size(text: str) -> int:
+    from genetlink.pcap import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+@contextmanager
+def _capturing(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Iterator[None]:
+    """With --pcap, a fresh capture file and, while the command runs, the environment that
+    every socket it opens reads to append to it (commands open sockets in many places; none
+    needs to know). A GENETLINK_PCAP from outside is checked first: a bad size is a usage
+    error, not a failure at the first socket."""
+    from genetlink.pcap import Capture
+
+    saved = {name: os.environ.get(name) for name in Capture.ENVIRONMENT}
+    try:
+        if args.pcap is not None:
+            rotate = args.pcap_rotate or 0
+            with Capture(args.pcap, max_bytes=args.pcap_size, rotate=rotate) as capture:
+                os.environ.update(capture.environment())
+        elif (outside := Capture.from_env()) is not None:
+            outside.close()
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
+        yield
+    finally:  # main() may run again in this process (tests, embedding): leave no capture on
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return 0
+    if args.pcap is None and (args.pcap_size or args.pcap_rotate is not None):
+        parser.error("--pcap-size and --pcap-rotate need --pcap FILE")
+    if args.pcap_rotate is not None and (args.pcap_rotate < 1 or not args.pcap_size):
+        parser.error("--pcap-rotate N needs --pcap-size and N of 1 or more")
     tolerant_stdout()
     if args.debug or os.environ.get("GENETLINK_DEBUG"):
         import logging
@@ -82,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     from genetlink.wire.errors import GenetlinkError  # after parsing: `--help` stays light
 
     try:
-        status: int = func(args)
+        with _capturing(args, parser):
+            status: int = func(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

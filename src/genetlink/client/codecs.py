@@ -19,7 +19,7 @@ from ..genl.validate import Namer
 from ..schema.model import Family, Operation
 from ..wire.attrs import AttrBuilder, attr_path
 from ..wire.constants import GENL_HDRLEN
-from ..wire.errors import EncodeError
+from ..wire.errors import EncodeError, GenetlinkError
 from ..wire.genl import genl_command
 from ..wire.message import Message
 
@@ -76,6 +76,26 @@ class Codec(Protocol[R_co]):
 
     def describe(self, msg: Message) -> str:
         """The message in a few words, for the GENETLINK_DEBUG trace."""
+
+
+class NlctrlNamer:
+    """Names nlctrl messages (how a Generic Netlink family is resolved) in the GENETLINK_DEBUG
+    trace and capture comments, from the nlctrl spec we ship. It is loaded on the first
+    message named: without a trace or a capture, nothing is loaded."""
+
+    def __init__(self) -> None:
+        self._codec: SpecCodec | None = None
+
+    def __call__(self, msg: Message) -> str:
+        if self._codec is None:
+            from ..loader.search import package_spec_dir
+            from ..loader.spec import load_spec
+
+            directory = package_spec_dir()
+            if directory is None:
+                raise GenetlinkError("the nlctrl spec we ship is not on a filesystem")
+            self._codec = SpecCodec(load_spec(directory / "nlctrl.yaml"))
+        return self._codec.describe(msg)
 
 
 def _short(text: str, limit: int = 300) -> str:

@@ -30,7 +30,7 @@ from ..wire.errors import (
     Overrun,
 )
 from ..wire.message import Message
-from .codecs import Attributes, Codec, Encoded, explain_paths
+from .codecs import Attributes, Codec, Encoded, NlctrlNamer, explain_paths
 from .resolver import Resolver
 
 log = logging.getLogger("genetlink.client")
@@ -212,6 +212,8 @@ class HandleBase(Generic[R, S]):
         self._open_socket = open_socket
         if not resolver.is_genetlink:  # every message of the protocol is the family's
             sock.namers[None] = codec.describe
+        else:  # the family's resolution, named too (the family's own codec, for nlctrl)
+            sock.namers.setdefault(c.GENL_ID_CTRL, NlctrlNamer())
         self._owner = owner
         self._notify: S | None = None
         self._joined: dict[str, int] = {}  # groups joined by name, to join again after a reload
