@@ -226,40 +226,52 @@ class Capture:
                 self.dropped += 1
                 return False
             try:
-                with self._locked():
-                    size = self._make_room()
-                    if size is None:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+                try:
+                    if not self._has_room():
                         self.dropped += 1
                         return False
                     # stamped under the lock: the file's order is the order in time
                     block = packet_block(data, protocol, pkttype, self._clock(), comment,
                                          original)  # fmt: skip
-                    if os.write(self._fd, block) != len(block):  # no half block stays behind
-                        os.ftruncate(self._fd, size)
+                    written = os.write(self._fd, block)
+                    if written != len(block):  # no half block stays behind
+                        os.ftruncate(self._fd, os.fstat(self._fd).st_size - written)
                         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                finally:
+                    if self._fd >= 0:  # the one held now (rotation changes it)
+                        fcntl.flock(self._fd, fcntl.LOCK_UN)
             except (OSError, CaptureError) as exc:
                 self._fail(exc)
                 return False
             self.written += 1
             return True
 
-    def _make_room(self) -> int | None:
-        """Under the lock: follow the name to the current file, start it if it is empty,
-        rotate it if it is full. Its size then; None when it is full and does not rotate."""
-        size = self._follow()
+    def _has_room(self) -> bool:
+        """Under the lock: follow the name to the current file and rotate it if it is full
+        (only rotation renames files: without it, no stat is needed); False when it is full
+        and does not rotate."""
+        if self.rotate:
+            size = self._follow()
+        elif self.max_bytes is not None:
+            size = os.fstat(self._fd).st_size
+        else:
+            return True
         if self.max_bytes is not None and size >= self.max_bytes:
             if not self.rotate:
                 if not self._full_logged:
                     self._full_logged = True
                     log.warning("capture %s reached %d bytes: nothing more is written to it",
                                 self.path, self.max_bytes)  # fmt: skip
-                return None
+                return False
             for n in range(self.rotate - 1, 0, -1):
                 with suppress(FileNotFoundError):
                     os.replace(f"{self.path}.{n}", f"{self.path}.{n + 1}")
             os.replace(self.path, f"{self.path}.1")
             size = self._follow()  # not 0 when another writer opened the new file first
-        return self._start_section() if size == 0 else size
+        if size == 0:
+            self._start_section()
+        return True
 
     def _follow(self) -> int:
         """Hold the lock of the file the path names now (another writer may have rotated it,

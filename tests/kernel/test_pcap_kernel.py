@@ -206,6 +206,13 @@ def test_cli_pcap_families(tmp_path: Path) -> None:
     assert [f.outbound for f in frames] == [True, *[False] * (len(frames) - 1)]
     captured = {n for f in frames for n in f.show("genl.ctrl.family_name")}
     assert captured == listed
+    fields = subprocess.run(["tshark", "-n", "-r", str(path), "-T", "fields", "-e",
+                             "genl.ctrl.cmd", "-e", "genl.ctrl.family_name"],
+                            capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    rows = [line.split("\t") for line in fields.stdout.splitlines()]
+    assert rows[0] == ["3", ""]  # CTRL_CMD_GETFAMILY, a dump: no name asked for
+    names = [name for cmds, names in rows[1:] if cmds for name in names.split(",")]
+    assert sorted(names) == sorted(listed)
 
 
 def test_cli_pcap_rotates_and_stops(tmp_path: Path) -> None:

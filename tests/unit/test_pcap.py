@@ -31,6 +31,7 @@ from genetlink.pcap import (
 from genetlink.socket import NetlinkSocket
 from genetlink.testing import FakeKernel, replies
 from genetlink.wire import constants as c
+from genetlink.wire.errors import Truncated
 from genetlink.wire.message import Message, build_message, parse_messages
 
 T = 0x20  # a family message type
@@ -50,6 +51,7 @@ class Packet(NamedTuple):
     data: bytes
     flags: int
     comment: str | None
+    length: int = 0  # the datagram's, when longer than `data` (one cut short)
 
 
 def blocks(path: Path) -> list[tuple[int, bytes]]:
@@ -81,14 +83,15 @@ def packets(path: Path) -> list[Packet]:
         if kind != 6:
             continue
         interface, high, low, caplen, length = struct.unpack_from("<IIIII", body)
-        assert interface == 0 and caplen == length
+        assert interface == 0 and caplen <= length
         frame = body[20 : 20 + caplen]
         pkttype, hatype, halen, _, protocol = struct.unpack(">HHH8sH", frame[:16])
         assert (hatype, halen) == (824, 0)
         opts = options(body[20 + caplen + (-caplen % 4) :])
         comment = opts[1].decode() if 1 in opts else None
         found.append(Packet(high << 32 | low, pkttype, protocol, frame[16:],
-                            struct.unpack("<I", opts[2])[0], comment))  # fmt: skip
+                            struct.unpack("<I", opts[2])[0], comment,
+                            length - 16 if length > caplen else 0))  # fmt: skip
     return found
 
 
@@ -386,6 +389,63 @@ def test_socket_given_a_path_appends_and_closes_it(tmp_path: Path) -> None:
             sock.request(T, timeout=5)
         assert capture is not None and capture.closed
     assert len(packets(path)) == 4
+
+
+def test_a_truncated_datagram_is_recorded_as_cut(tmp_path: Path) -> None:
+    """What arrived of a datagram larger than the buffer goes in, its full length said (the
+    pcap's caplen and len), so the capture shows what the Truncated error was about."""
+    path = tmp_path / "nl.pcapng"
+    kernel = FakeKernel(_ack)
+    with NetlinkSocket(transport=kernel.transport(), capture=path) as sock:
+        kernel.truncate_next(1 << 17)
+        with pytest.raises(Truncated):
+            sock.request(T, b"big", timeout=5)
+        sock.request(T, b"next", timeout=5)
+    _, cut, *rest = packets(path)  # the request, then what arrived of the answer
+    assert len(cut.data) == 1 << 16 and cut.length == 1 << 17  # 64 KiB: the receive buffer
+    assert parse_messages(cut.data[:36])[0].type == c.NLMSG_ERROR  # the ACK it starts with
+    assert [p.length for p in rest] == [0, 0]  # the next request and its ACK, whole
+
+
+def test_a_namer_that_fails_does_not_fail_the_socket(tmp_path: Path) -> None:
+    path = tmp_path / "nl.pcapng"
+    kernel = FakeKernel(_ack)
+
+    def broken(msg: Message) -> str:
+        raise KeyError("a bug in a codec")
+
+    with NetlinkSocket(transport=kernel.transport(), capture=path) as sock:
+        sock.namers[T] = broken
+        sock.request(T, timeout=5)
+    assert [p.comment for p in packets(path)] == [None, None]
+
+
+def test_a_socket_given_a_path_it_cannot_write_says_so(tmp_path: Path) -> None:
+    kernel = FakeKernel(_ack)
+    with pytest.raises(CaptureError, match=f"cannot write the capture {tmp_path}: Is a dir"):
+        NetlinkSocket(transport=kernel.transport(), capture=tmp_path)
+
+
+def test_async_handles_capture_too(tmp_path: Path) -> None:
+    from genetlink import open_family_async
+
+    demo = declare_family("demo", protocol="netlink-raw", protonum=c.NETLINK_USERSOCK,
+                          attributes={"msg": (1, "string")},
+                          operations={"echo": (T, ["msg"])})  # fmt: skip
+    kernel = FakeKernel(lambda req: [replies.reply(req, T, req.payload), replies.ack(req)])
+    path = tmp_path / "aio.pcapng"
+
+    async def main() -> None:
+        with Capture(path) as capture:
+            async with await open_family_async(demo, transport_factory=kernel.transport,
+                                               capture=capture) as handle:  # fmt: skip
+                assert (await handle.do("echo", {"msg": "hi"}))["msg"] == "hi"
+
+    asyncio.run(main())
+    sent, reply, ack = packets(path)
+    assert (sent.pkttype, reply.pkttype, ack.pkttype) == (PACKET_OUTGOING, PACKET_HOST,
+                                                          PACKET_HOST)  # fmt: skip
+    assert sent.comment == reply.comment == "demo echo {'msg': 'hi'}"
 
 
 def test_no_capture_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
