@@ -4,7 +4,7 @@ the search path finds them.
 
 genetlink spec list --json
 genetlink spec show netdev
-genetlink spec check netdev --json    # exit 0: no drift, 2: findings, 1: error
+genetlink spec check netdev --json    # exit 0: no drift, 3: findings, 1: error
 genetlink spec install --from /usr/src/linux-source-6.12.tar.xz
 """
 
@@ -15,6 +15,7 @@ import json
 import sys
 from typing import Any, TextIO
 
+from genetlink.cli import status
 from genetlink.cli.ops import guarded, write_text
 from genetlink.loader.search import INSTALL_HINT, list_specs, load_family, package_spec_dir
 from genetlink.schema.model import Attribute, Family, Operation, OperationMode
@@ -162,7 +163,7 @@ def _warn(text: str) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     """genetlink spec check FAMILY: where the spec and the running kernel's policy disagree.
 
-    Exit status 0 when they agree, 2 when there are findings, 1 on errors.
+    Exit status 0 when they agree, 3 when there are findings, 1 on errors (2: usage).
     """
     from genetlink.client.sync import GenlClient
 
@@ -177,7 +178,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             sys.stdout.write(f"{finding}\n")
         if not report.findings:
             sys.stdout.write(f"{family.name}: spec and kernel agree\n")
-    return 2 if report.findings else 0
+    return status.DRIFT if report.findings else status.OK
 
 
 @guarded
