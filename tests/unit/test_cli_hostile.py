@@ -86,9 +86,22 @@ def test_spec_file_that_is_not_text(files: Path, argv: list[str], name: str,
     user_error(genetlink(*argv, "--spec", str(files / name)), str(files / name), *words)
 
 
-@pytest.mark.parametrize("value", ["nan", "inf", "-1"])
-def test_monitor_timeout_must_be_seconds(value: str) -> None:
-    user_error(genetlink("monitor", "nlctrl", "--timeout", value), "--timeout must be")
+@pytest.mark.parametrize("option", ["--timeout", "--duration"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "soon"])
+def test_monitor_seconds_are_a_usage_error(option: str, value: str) -> None:
+    """A bad value on the command line is a usage error (status 2, argparse's message), not
+    the user/kernel error status 1."""
+    done = genetlink("monitor", "nlctrl", option, value)
+    err = done.stderr.decode()
+    assert done.returncode == 2 and "Traceback" not in err, err
+    assert err.splitlines()[-1].startswith(f"genetlink monitor: error: argument {option}: ")
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "two"])
+def test_monitor_count_is_a_usage_error(value: str) -> None:
+    done = genetlink("monitor", "nlctrl", "--count", value)
+    assert done.returncode == 2, done.stderr
+    assert b"argument --count: " in done.stderr
 
 
 def test_errors_are_flattened_to_one_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -192,8 +192,8 @@ def test_monitor_overrun_line() -> None:
     from genetlink.wire.errors import Overrun
 
     out = io.StringIO()
-    monitor.print_event(Overrun(), True, out)
-    monitor.print_event(Overrun(), False, out)
+    monitor.print_event(Overrun(), "json", out)
+    monitor.print_event(Overrun(), "text", out)
     first, second = out.getvalue().splitlines()
     assert json.loads(first) == {"overrun": True}
     assert second.startswith("overrun")

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from genetlink import __version__
+from genetlink.cli import status as exit_status
 from genetlink.cli.output import describe, tolerant_stdout
 
 #: Sub-command -> module of genetlink.cli that registers it, in the order `--help` lists them.
@@ -28,6 +29,8 @@ COMMANDS = {
     "dump": "ops",
     "monitor": "monitor",
     "spec": "spec",
+    "completion": "complete",
+    "__complete": "complete",  # hidden: what the completion scripts call
 }
 
 
@@ -50,7 +53,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser: global options and the sub-commands (only `command`'s module
     when it is a known one, else every module, for `--help` and error messages)."""
     parser = argparse.ArgumentParser(
-        prog="genetlink", description="Talk to Linux Generic Netlink families."
+        prog="genetlink", description="Talk to Linux Generic Netlink families.",
+        epilog=exit_status.EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"genetlink {__version__}")
     parser.add_argument(
@@ -147,14 +151,14 @@ def main(argv: list[str] | None = None) -> int:
         with _capturing(args, parser):
             status: int = func(args)
     except KeyboardInterrupt:
-        return 130
+        return exit_status.INTERRUPTED
     except BrokenPipeError:
         # the reader went away (e.g. `| head`); silence the flush at exit too
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return exit_status.ERROR
     except (GenetlinkError, OSError) as err:
         print(f"genetlink: {describe(err)}", file=sys.stderr)
-        return 1
+        return exit_status.ERROR
     return status
 
 

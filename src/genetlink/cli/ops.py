@@ -12,10 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import textwrap
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
+from genetlink.cli import status
+from genetlink.cli.formats import FORMATS, add_output_options, emit
 from genetlink.cli.output import describe
 from genetlink.client.sync import FamilyHandle, open_family
 from genetlink.codec.family import Decoded
@@ -30,7 +31,8 @@ class UsageError(Exception):
 
 
 def guarded(handler: Handler) -> Handler:
-    """Wrap a command so user errors end with exit status 1 and one line on stderr."""
+    """Wrap a command so user errors end with exit status 1 (status.ERROR) and one line on
+    stderr."""
 
     def run(args: argparse.Namespace) -> int:
         try:
@@ -39,9 +41,9 @@ def guarded(handler: Handler) -> Handler:
             raise  # the reader went away (`| head`): cli.main silences it
         except (GenetlinkError, UsageError, OSError) as exc:
             print(f"genetlink: error: {describe(exc)}", file=sys.stderr)
-            return 1
+            return status.ERROR
         except KeyboardInterrupt:
-            return 130
+            return status.INTERRUPTED
 
     run.__doc__ = handler.__doc__
     return run
@@ -146,36 +148,16 @@ def _leaf(value: Any) -> str:
     return str(value)
 
 
-def show(messages: Iterable[Decoded], as_json: bool, *, as_list: bool, out: TextIO) -> None:
-    """Print replies as they come: JSON (an array when `as_list`, else the one object or
-    null) or text separated by blank lines."""
-    if as_json and not as_list:
-        items = [plain(m) for m in messages]
-        json.dump(items[0] if items else None, out, indent=2)
-        out.write("\n")
-        return
-    first = True
-    for message in messages:
-        data = plain(message)
-        if as_json:
-            out.write("[\n" if first else ",\n")
-            out.write(textwrap.indent(json.dumps(data, indent=2), "  "))
-        else:
-            if not first:
-                out.write("\n")
-            write_text(data, out)
-        first = False
-    if as_json:
-        out.write("[]\n" if first else "\n]\n")
-
-
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("family", metavar="FAMILY", help="family name (spec on the search path)")
     parser.add_argument("op", metavar="OP", help="operation name as in the spec")
     parser.add_argument("--input", metavar="JSON",
                         help="request values as a JSON object (@FILE or - for stdin)")  # fmt: skip
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    add_output_options(parser, FORMATS)
     parser.add_argument("--spec", metavar="PATH", help="the spec file to use")
+    parser.add_argument("--validate", action="store_true",
+                        help="check the request against the running kernel's policy "
+                        "(CTRL_CMD_GETPOLICY) before sending it")  # fmt: skip
 
 
 @guarded
@@ -183,18 +165,18 @@ def cmd_do(args: argparse.Namespace) -> int:
     """genetlink do FAMILY OP: one request, print the reply (nothing when only ACKed)."""
     values = read_input(args.input)
     with open_client(args) as client:
-        replies = client.do_all(args.op, values, flags=args.flags)
-        show(replies, args.json, as_list=len(replies) > 1, out=sys.stdout)
+        replies = client.do_all(args.op, values, flags=args.flags, validate=args.validate)
+        emit(replies, args, as_list=len(replies) > 1)
     return 0
 
 
 @guarded
 def cmd_dump(args: argparse.Namespace) -> int:
-    """genetlink dump FAMILY OP: dump, print every reply (a JSON array with --json)."""
+    """genetlink dump FAMILY OP: dump, print every object as it arrives (--output json: one
+    array, jsonl: a line each, table: one row each)."""
     values = read_input(args.input)
     with open_client(args) as client:
-        replies = client.dump(args.op, values)
-        show(replies, args.json, as_list=True, out=sys.stdout)
+        emit(client.dump(args.op, values, validate=args.validate), args, as_list=True)
     return 0
 
 

@@ -4,7 +4,7 @@ the search path finds them.
 
 genetlink spec list --json
 genetlink spec show netdev
-genetlink spec check netdev --json    # exit 0: no drift, 2: findings, 1: error
+genetlink spec check netdev --json    # exit 0: no drift, 3: findings, 1: error
 genetlink spec install --from /usr/src/linux-source-6.12.tar.xz
 """
 
@@ -15,6 +15,7 @@ import json
 import sys
 from typing import Any, TextIO
 
+from genetlink.cli import status
 from genetlink.cli.ops import guarded, write_text
 from genetlink.loader.search import INSTALL_HINT, list_specs, load_family, package_spec_dir
 from genetlink.schema.model import Attribute, Family, Operation, OperationMode
@@ -86,22 +87,35 @@ def describe_family(family: Family) -> dict[str, Any]:
 
 
 def _write_summary(info: dict[str, Any], out: TextIO) -> None:
+    from genetlink.cli.spec_doc import write_definitions
+
     out.write(f"{info['name']} ({info['protocol']}, protocol {info['protonum']})\n")
-    out.write(f"  spec: {info['source']}\n\noperations:\n")
+    out.write(f"  spec: {info['source']}\n")
+    if "doc" in info:
+        out.write(f"  # {info['doc']}\n")
+    out.write("\noperations:\n")
     for op in info["operations"]:
         ids = "/".join(str(v) for v in (op["request-value"], op["reply-value"]) if v is not None)
         out.write(f"  {op['name']} [{ids or op['value']}]\n")
-        details = {k: v for k, v in op.items()
-                   if k not in ("name", "value", "request-value", "reply-value")}  # fmt: skip
+        if "doc" in op:
+            out.write(f"    # {op['doc']}\n")
+        skip = ("name", "value", "request-value", "reply-value", "doc")
+        details = {k: v for k, v in op.items() if k not in skip}
         write_text(details, out, 2)
     out.write("\nattribute-sets:\n")
+    set_docs = info.get("attribute-set-docs", {})
     for name, attrs in info["attribute-sets"].items():
         out.write(f"  {name}:\n")
+        if name in set_docs:
+            out.write(f"    # {set_docs[name]}\n")
         for attr in attrs:
             extra = ", ".join(f"{k} {v}" for k, v in attr.items()
-                              if k not in ("name", "value", "type"))  # fmt: skip
+                              if k not in ("name", "value", "type", "doc"))  # fmt: skip
             out.write(f"    {attr['value']:>3} {attr['name']}: {attr['type']}")
             out.write(f" ({extra})\n" if extra else "\n")
+            if "doc" in attr:
+                out.write(f"          # {attr['doc']}\n")
+    write_definitions(info.get("definitions", []), out)
     out.write("\nmcast-groups:\n")
     for group in info["mcast-groups"]:
         number = f" [{group['value']}]" if "value" in group else ""
@@ -162,7 +176,7 @@ def _warn(text: str) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     """genetlink spec check FAMILY: where the spec and the running kernel's policy disagree.
 
-    Exit status 0 when they agree, 2 when there are findings, 1 on errors.
+    Exit status 0 when they agree, 3 when there are findings, 1 on errors (2: usage).
     """
     from genetlink.client.sync import GenlClient
 
@@ -177,13 +191,36 @@ def cmd_check(args: argparse.Namespace) -> int:
             sys.stdout.write(f"{finding}\n")
         if not report.findings:
             sys.stdout.write(f"{family.name}: spec and kernel agree\n")
-    return 2 if report.findings else 0
+    return status.DRIFT if report.findings else status.OK
+
+
+def _show_model(args: argparse.Namespace) -> Family:
+    """The family's spec or, for a Generic Netlink family no spec describes, its schema from
+    the running kernel (names from its uapi header)."""
+    from genetlink.client.genl import KernelSchema, family_model
+
+    model = family_model(args.family, spec_path=args.spec)
+    if isinstance(model, KernelSchema):
+        from genetlink.socket import NetlinkSocket
+        from genetlink.wire.constants import NETLINK_GENERIC
+
+        with NetlinkSocket(NETLINK_GENERIC, netns=getattr(args, "netns", None)) as sock:
+            return sock.run(model.build(sock.engine, 5.0))
+    return model
 
 
 @guarded
 def cmd_show(args: argparse.Namespace) -> int:
-    """genetlink spec show FAMILY: operations, attribute sets and groups of a spec."""
-    info = describe_family(load_family(args.family, path=args.spec))
+    """genetlink spec show FAMILY: operations, attribute sets, groups and definitions (enum
+    and flag values by name) of a spec, or of the running kernel's family when no spec
+    describes it (names from its uapi header); --doc adds the spec's docs."""
+    from genetlink.cli.spec_doc import add_docs, describe_definitions
+
+    family = _show_model(args)
+    info = describe_family(family)
+    info["definitions"] = describe_definitions(family, args.doc)
+    if args.doc:
+        add_docs(info, family)
     if args.json:
         json.dump(info, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -220,6 +257,9 @@ def _add_family_commands(commands: Any) -> None:
         command.add_argument("family", metavar="FAMILY", help="family name or spec file")
         command.add_argument("--spec", metavar="PATH", help="the spec file to use")
         command.add_argument("--json", action="store_true", help="print JSON")
+        if name == "show":
+            command.add_argument("--doc", action="store_true",
+                                 help="with the spec's docs of every element")  # fmt: skip
         command.set_defaults(func=func)
 
 
