@@ -78,8 +78,11 @@ def test_ops_follow_the_spec_given(kernel_specs: Path) -> None:
 def test_options_come_from_the_parser() -> None:
     words = complete.candidates(build_parser(), ["dump", "netdev", "dev-get", "-"])
     assert {"--input", "--output", "--json", "--compact", "--spec", "--validate"} <= set(words)
-    assert complete.candidates(build_parser(), ["-"]) == ["--debug", "--help", "--netns",
-                                                         "--version", "-h"]  # fmt: skip
+    assert complete.candidates(build_parser(), ["-"]) == [
+        "--debug", "--help", "--netns", "--pcap", "--pcap-rotate", "--pcap-size", "--version", "-h"
+    ]  # fmt: skip
+    # a global option's value is no sub-command: what follows --pcap FILE is still one
+    assert "dump" in complete.candidates(build_parser(), ["--pcap", "x.pcapng", ""])
 
 
 def test_family_names_include_every_spec(kernel_specs: Path) -> None:
