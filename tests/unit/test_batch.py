@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import pickle
 import struct
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from genetlink.core.exchange import Send, Wait
 from genetlink.testing import FakeKernel, replies
 from genetlink.wire import constants as c
 from genetlink.wire import nfnetlink as nfnl
-from genetlink.wire.errors import EncodeError, GenetlinkError, Overrun
+from genetlink.wire.errors import EncodeError, GenetlinkError, NetlinkError, Overrun
 from genetlink.wire.message import Message, parse_messages
 
 WAIT = 2.0
@@ -291,6 +292,15 @@ def test_one_subsystem_per_batch() -> None:
     assert not engine.pending
 
 
+def test_a_batch_the_socket_cannot_send_is_said_in_words() -> None:
+    engine = Engine()
+    exchange = transaction(engine, [BatchEntry(NEWTABLE, b"\1\0\0\0")])
+    next(exchange)
+    with pytest.raises(NetlinkError, match="send buffer") as caught:
+        exchange.throw(OSError(errno.EMSGSIZE, "Message too long"))
+    assert caught.value.errno == errno.EMSGSIZE and not engine.pending
+
+
 def test_an_overrun_fails_the_wait_not_the_engine() -> None:
     engine = Engine()
     exchange = transaction(engine, [BatchEntry(NEWTABLE, b"\1\0\0\0")] * 2)
@@ -303,6 +313,15 @@ def test_an_overrun_fails_the_wait_not_the_engine() -> None:
         exchange.send(None)
     outcome = stop.value.value
     assert outcome.lost and isinstance(outcome.error, Overrun)
+
+
+def test_batch_errors_pickle(spec: Path) -> None:
+    kernel = NfKernel({0: (errno.EEXIST, {"message": "exists"})})
+    with kernel.open(spec) as nft, pytest.raises(BatchError) as caught, nft.batch() as batch:
+        batch.add("newtable", {**INET, "name": "t"})
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert isinstance(copy, BatchError) and str(copy) == str(caught.value)
+    assert copy.index == 0 and copy.errors[0].message == "exists" and len(copy.result) == 0
 
 
 def test_asyncio_batches_mean_the_same(spec: Path) -> None:

@@ -107,18 +107,32 @@ class BatchError(NetlinkError):
     `unknown`: answers were lost (ENOBUFS), so whether it was applied is not known.
     """
 
-    def __init__(self, code: int, reason: str, result: BatchResult[Any],
-                 errors: dict[int | None, NetlinkError], *, unknown: bool = False,
-                 operation: str | None = None) -> None:  # fmt: skip
+    def __init__(self, code: int, reason: str = "", result: BatchResult[Any] | None = None,
+                 errors: dict[int | None, NetlinkError] | None = None, *,
+                 unknown: bool = False, operation: str | None = None) -> None:  # fmt: skip
         super().__init__(code, operation=operation, message=reason)
+        if result is None:
+            result = BatchResult([], committed=False, checked=False, warnings=[])
         self.result = result
-        self.errors = errors
+        self.errors = errors = errors or {}
         self.index = next((i for i in errors if i is not None), None)
         self.unknown = unknown
 
     def __str__(self) -> str:
         details = "; ".join(str(err) for err in self.errors.values())
         return f"{self.message}: {details}" if details else str(self.message)
+
+    def __reduce__(self) -> Any:
+        # the replies decode through the handle's codec, which does not travel: a copy keeps
+        # the errors and statuses' story in its text, with an empty result
+        state = {k: v for k, v in self.__dict__.items() if k != "result"}
+        return (_rebuild, (type(self), self.errno, state))
+
+
+def _rebuild(cls: type[BatchError], code: int, state: dict[str, Any]) -> BatchError:
+    err = cls(code)
+    err.__dict__.update(state)
+    return err
 
 
 def _reason(error: NetlinkError, genid: int | None) -> str:

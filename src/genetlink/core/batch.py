@@ -21,13 +21,14 @@ them into results and errors that name each request.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from ..wire import constants as c
 from ..wire import nfnetlink as nfnl
-from ..wire.errors import GenetlinkError, Overrun
+from ..wire.errors import GenetlinkError, NetlinkError, Overrun
 from ..wire.message import Message, build_header
 from .engine import Engine, Request
 from .exchange import BATCH, Exchange, Send, Wait
@@ -144,7 +145,17 @@ def transaction(
                 return False
             return end is None or any(r.error is not None for r in sent)
 
-        yield Send(b"".join(r.data for r in everything), port)
+        data = b"".join(r.data for r in everything)
+        try:
+            yield Send(data, port)
+        except OSError as exc:
+            if exc.errno != errno.EMSGSIZE:
+                raise
+            raise NetlinkError(errno.EMSGSIZE, operation=f"a batch of {len(sent)} requests",
+                               message=f"{len(data)} bytes are more than the socket's send "
+                               "buffer takes (net.core.wmem_max caps it without "
+                               "CAP_NET_ADMIN); a batch is atomic only as one datagram"
+                               ) from None  # fmt: skip
         if not settled():
             yield Wait(settled, timeout, f"a batch of {len(sent)} requests", BATCH)
         _claim_echoes(engine, entries, sent)

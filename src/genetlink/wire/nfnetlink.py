@@ -22,6 +22,7 @@ nfnetlink_rcv_batch) decides how answers are read:
 
 from __future__ import annotations
 
+import errno
 import struct
 
 from .constants import NLM_F_REQUEST, NLMSG_HDRLEN, NLMSG_MIN_TYPE
@@ -73,6 +74,19 @@ def padded(message: bytes) -> bytes:
     return message + b"\0" * (align(len(message)) - len(message))
 
 
+#: Operation names that change nftables state: the kernel takes them only inside a batch.
+_WRITES = ("new", "del", "destroy")
+
+
+def outside_batch(msg_type: int, operation: str, code: int, message: str | None) -> str | None:
+    """What to tell a caller whose nftables change was sent alone: nfnetlink_rcv_msg answers
+    a batch-only callback (NFNL_CB_BATCH) outside a batch with a bare EINVAL."""
+    if (code != errno.EINVAL or message is not None or subsystem(msg_type) != NFNL_SUBSYS_NFTABLES
+            or not operation.startswith(_WRITES)):  # fmt: skip
+        return None
+    return "nftables changes are only taken inside a batch: use handle.batch() (CLI: --batch)"
+
+
 __all__ = [
     "NFGENMSG",
     "NFNETLINK_V0",
@@ -83,6 +97,7 @@ __all__ = [
     "NFNL_SUBSYS_IPSET",
     "NFNL_SUBSYS_NFTABLES",
     "control",
+    "outside_batch",
     "padded",
     "subsystem",
 ]
