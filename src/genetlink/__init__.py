@@ -30,6 +30,11 @@ _EXPORTS = {
     "open_family_async": "genetlink.client.aio",
     "Replies": "genetlink.client.core",
     "CallOptions": "genetlink.client.core",
+    "Batch": "genetlink.client.batch",
+    "AsyncBatch": "genetlink.client.batch",
+    "BatchError": "genetlink.client.batch",
+    "BatchResult": "genetlink.client.batch",
+    "BatchReply": "genetlink.client.batch",
     "FamilyInfo": "genetlink.genl.nlctrl",
     "FamilyNotFound": "genetlink.genl.nlctrl",
     "GroupNotFound": "genetlink.genl.nlctrl",
@@ -61,11 +66,16 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "AsyncBatch",
     "AsyncFamilyHandle",
     "AsyncGenlClient",
     "AsyncNetlinkSocket",
     "AttrBuilder",
     "Attrs",
+    "Batch",
+    "BatchError",
+    "BatchReply",
+    "BatchResult",
     "CallOptions",
     "DecodeError",
     "Decoded",
@@ -106,6 +116,7 @@ __all__ = [
 if TYPE_CHECKING:
     from genetlink.aio import AsyncNetlinkSocket
     from genetlink.client.aio import AsyncFamilyHandle, AsyncGenlClient, open_family_async
+    from genetlink.client.batch import AsyncBatch, Batch, BatchError, BatchReply, BatchResult
     from genetlink.client.core import CallOptions, Replies
     from genetlink.client.sync import FamilyHandle, GenlClient, open_family
     from genetlink.codec.family import Decoded, FamilyCodec

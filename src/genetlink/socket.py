@@ -58,6 +58,7 @@ _MSG_TRUNC = int(_socket.MSG_TRUNC)
 _MSG_DONTWAIT = int(_socket.MSG_DONTWAIT)
 _RECV_BUFFER = 1 << 16
 _SO_RCVBUFFORCE = 33
+_SO_SNDBUFFORCE = 32
 
 
 #: Names a message for the trace ("netdev dev-get {'ifindex': 1}"), by its nlmsg_type (None:
@@ -295,6 +296,23 @@ class NetlinkSocketBase:
             log.info("%s", text)
             warnings.warn(NetlinkWarning(text), stacklevel=2)
         return got
+
+    def fit_buffers(self, send: int, receive: int) -> None:
+        """Grow the send buffer to take a datagram of `send` bytes (a larger one is refused
+        with EMSGSIZE) and the receive queue to hold `receive` bytes of answers at once (else
+        ENOBUFS), as an nfnetlink batch needs; never shrinks them. As root, beyond
+        net.core.wmem_max/rmem_max (SO_SNDBUFFORCE/SO_RCVBUFFORCE). A socket that reports no
+        sizes (a test double) is left alone."""
+        level = _socket.SOL_SOCKET
+        sndbuf = self._sock.getsockopt(level, _socket.SO_SNDBUF)
+        if isinstance(sndbuf, int) and 0 < sndbuf < send + 32:  # netlink_sendmsg keeps 32
+            try:
+                self._sock.setsockopt(level, _SO_SNDBUFFORCE, send + 64)
+            except PermissionError:
+                self._sock.setsockopt(level, _socket.SO_SNDBUF, send + 64)
+        rcvbuf = self._sock.getsockopt(level, _socket.SO_RCVBUF)
+        if isinstance(rcvbuf, int) and 0 < rcvbuf < receive:
+            self.set_rcvbuf(receive)
 
     def join(self, group: int) -> None:
         """Subscribe to multicast group `group` (any number, not only the first 32).

@@ -148,9 +148,10 @@ def _leaf(value: Any) -> str:
     return str(value)
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
+def _add_common(parser: argparse.ArgumentParser, op_optional: bool = False) -> None:
     parser.add_argument("family", metavar="FAMILY", help="family name (spec on the search path)")
-    parser.add_argument("op", metavar="OP", help="operation name as in the spec")
+    parser.add_argument("op", metavar="OP", help="operation name as in the spec",
+                        nargs="?" if op_optional else None)  # fmt: skip
     parser.add_argument("--input", metavar="JSON",
                         help="request values as a JSON object (@FILE or - for stdin)")  # fmt: skip
     add_output_options(parser, FORMATS)
@@ -163,6 +164,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 @guarded
 def cmd_do(args: argparse.Namespace) -> int:
     """genetlink do FAMILY OP: one request, print the reply (nothing when only ACKed)."""
+    if args.batch or args.multi or args.check:  # an nfnetlink transaction
+        from genetlink.cli.batch import run_batch
+
+        return run_batch(args)
+    if args.op is None:
+        raise UsageError("name an operation (OP)")
     values = read_input(args.input)
     with open_client(args) as client:
         replies = client.do_all(args.op, values, flags=args.flags, validate=args.validate)
@@ -184,9 +191,12 @@ def register(subparsers: Any) -> None:
     """Add `do` and `dump` to the `genetlink` command's subparsers."""
     do = subparsers.add_parser("do", help="send one request of a spec-described family",
                                description=cmd_do.__doc__)  # fmt: skip
-    _add_common(do)
+    _add_common(do, op_optional=True)
     do.add_argument("--flags", default="", metavar="FLAGS",
                     help="extra request flags, e.g. create,excl or replace")  # fmt: skip
+    from genetlink.cli.batch import add_arguments
+
+    add_arguments(do)
     do.set_defaults(func=cmd_do)
     dump = subparsers.add_parser("dump", help="dump objects of a spec-described family",
                                  description=cmd_dump.__doc__)  # fmt: skip

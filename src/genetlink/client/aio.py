@@ -22,6 +22,7 @@ from ..genl.nlctrl import FamilyInfo, Policy, families, getpolicy
 from ..schema.model import Family
 from ..wire import constants as c
 from ..wire.errors import Overrun
+from .batch import AsyncBatch
 from .codecs import Attributes
 from .core import DEFAULT_TIMEOUT, CallOptions, HandleBase, Replies
 from .genl import CodecSource, GenlClientBase, KernelSchema, family_model, make_codec, spec_handle
@@ -52,6 +53,12 @@ class AsyncFamilyHandle(HandleBase[R, AsyncNetlinkSocket]):
              **options: Unpack[CallOptions]) -> AsyncIterator[R]:  # fmt: skip
         """A dump, streamed: `async for obj in handle.dump(...)` (see `FamilyHandle.dump`)."""
         return self.sock.iterate(self._dump(op, attrs, options))
+
+    def batch(self, *, genid: int | None = None, check: bool = False,
+              timeout: float | None = None) -> AsyncBatch[R]:  # fmt: skip
+        """An nfnetlink transaction: `async with handle.batch() as batch: batch.add(...)`
+        (see `FamilyHandle.batch`); the batch is sent, awaited, when the block ends."""
+        return AsyncBatch(self, genid=genid, check=check, timeout=timeout)
 
     def notifications(self, timeout: float | None = None) -> AsyncIterator[R | Overrun]:
         """Notifications of the subscribed groups: `async for event in ...` (see

@@ -30,6 +30,7 @@ from ..wire.errors import (
     Overrun,
 )
 from ..wire.message import Message
+from ..wire.nfnetlink import outside_batch
 from .codecs import Attributes, Codec, Encoded, NlctrlNamer, explain_paths
 from .resolver import Resolver
 
@@ -326,7 +327,13 @@ class HandleBase(Generic[R, S]):
         except GenetlinkError as inner:  # a path is a nicety; the kernel's error is what counts
             log.debug("could not name the attribute of %s: %s", encoded.name, inner)
             bad = missing = None
-        return error.named(operation=encoded.name, attr_path=bad, missing_path=missing)
+        explained = error.named(operation=encoded.name, attr_path=bad, missing_path=missing)
+        family = self.codec.family
+        if family is not None and family.protonum == c.NETLINK_NETFILTER and error.errno:
+            hint = outside_batch(prepared.msg_type, encoded.name, error.errno, error.message)
+            if hint is not None:
+                explained = explained.named(message=hint)
+        return explained
 
     def _request(self, prepared: Prepared) -> Exchange[ex.Response]:
         return ex.request(self._engine, prepared.msg_type, prepared.payload, prepared.flags,

@@ -22,6 +22,7 @@ from ..schema.model import Family
 from ..socket import NetlinkSocket
 from ..wire import constants as c
 from ..wire.errors import Overrun
+from .batch import Batch
 from .codecs import Attributes
 from .core import DEFAULT_TIMEOUT, CallOptions, HandleBase, Replies
 from .genl import CodecSource, GenlClientBase, KernelSchema, family_model, make_codec, spec_handle
@@ -60,6 +61,14 @@ class FamilyHandle(HandleBase[R, NetlinkSocket]):
         """A dump, streamed: each object as its datagram arrives, up to NLMSG_DONE. Errors
         (and DumpInterrupted, when the kernel's table changed meanwhile) come from iterating."""
         return self.sock.iterate(self._dump(op, attrs, options))
+
+    def batch(self, *, genid: int | None = None, check: bool = False,
+              timeout: float | None = None) -> Batch[R]:  # fmt: skip
+        """An nfnetlink transaction (nftables): `with handle.batch() as batch: batch.add(...)`
+        sends every request added as one batch when the block ends; the kernel applies all
+        or none (BatchError names the requests it refused). `genid`: only if the ruleset is
+        still at that generation (ERESTART otherwise); `check`: validate only, apply nothing."""
+        return Batch(self, genid=genid, check=check, timeout=timeout)
 
     def notifications(self, timeout: float | None = None) -> Iterator[R | Overrun]:
         """Notifications of the subscribed groups as they arrive, decoded; stops after

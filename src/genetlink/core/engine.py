@@ -203,6 +203,19 @@ class Engine:
             messages, request.messages = request.messages, []
         return messages
 
+    def claim(self, accept: Callable[[Message], bool]) -> list[Message]:
+        """Take back the queued notifications that `accept` says answer a request of ours
+        after all: an nfnetlink echo (NLM_F_ECHO) comes as the multicast copy of the change
+        it reports, group bits set."""
+        with self._lock:
+            queue = self.notifications
+            taken = [m for m in queue if isinstance(m, Message) and accept(m)]
+            if taken:
+                kept = [m for m in queue if not (isinstance(m, Message) and accept(m))]
+                queue.clear()
+                queue.extend(kept)
+        return taken
+
     def backlogged(self, limit: int = 2048) -> bool:
         """True when a streamed dump holds `limit` messages its reader has not taken: reading
         on would hold the whole table, not what the reader keeps."""
