@@ -85,3 +85,17 @@ def test_every_page_is_in_the_nav() -> None:
     listed = set(re.findall(r"([\w/-]+\.md)", nav))
     pages = {p.relative_to(DOCS).as_posix() for p in doc_pages()}
     assert pages == listed, f"pages not in mkdocs.yml's nav: {pages - listed}"
+
+
+def test_c_excerpts_are_the_module_source() -> None:
+    """A ```c block quotes kernel/genltest/genltest.c: every line is in the file (a trailing
+    comment of ours aside), or is an elision `/* ... */`."""
+    source = {" ".join(line.split()) for line in
+              (DOCS.parent / "kernel" / "genltest" / "genltest.c").read_text().splitlines()}
+    blocks = [m.group(1) for page in doc_pages()
+              for m in re.finditer(r"^```c\n(.*?)^```", page.read_text(), re.M | re.S)]
+    assert blocks, "the tutorial quotes the module"
+    for block in blocks:
+        for line in block.splitlines():
+            line = " ".join(re.sub(r"\s*/\*[^*]*\*/$", "", line).split())
+            assert not line or line in source, f"not in genltest.c: {line!r}"
