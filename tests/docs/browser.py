@@ -18,6 +18,7 @@ import functools
 import http.server
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -95,6 +96,9 @@ class Browser:
 
     def _read(self) -> dict[str, Any]:
         while b"\0" not in self.buffer:
+            # A browser that hangs fails the check instead of blocking the test run.
+            if not select.select([self.reader], [], [], TIMEOUT)[0]:
+                raise TimeoutError(f"Chromium said nothing for {TIMEOUT} s")
             chunk = self.reader.read(65536)
             if not chunk:
                 raise RuntimeError("Chromium closed the DevTools pipe")
@@ -216,6 +220,8 @@ def main(argv: list[str]) -> int:
         server, base = serve(site)
         try:
             problems = check(site, browser, base)
+        except (RuntimeError, TimeoutError) as err:
+            problems = [f"the browser failed: {err}"]
         finally:
             browser.close()
             server.shutdown()
