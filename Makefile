@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test check lint unit vm-test bench clean fuzz fuzz-short soak seeds
+.PHONY: setup run test check lint unit vm-test bench clean fuzz fuzz-short soak seeds docs docs-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,13 +23,15 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 # The whole test suite: lint, type check, unit and real-kernel tests (root, in namespaces),
-# then the genltest module's tests inside a qemu VM.
-test: check vm-test
+# the docs site in headless Chromium, then the genltest module's tests inside a qemu VM.
+test: check docs-check vm-test
 
-# Everything but the VM: lint, type check, unit and real-kernel tests, a short fuzz run.
+# Everything but the VM and the browser: lint, type check, unit and real-kernel tests, a short
+# fuzz run, the docs site built with warnings as errors.
 check: lint
 	$(VENV)/bin/pytest
 	$(MAKE) fuzz-short
+	$(MAKE) docs
 
 unit: $(STAMP)
 	$(VENV)/bin/pytest tests/unit
@@ -67,3 +69,16 @@ seeds: $(STAMP)
 SOAK_SECONDS ?= 300
 soak: $(STAMP)
 	$(PY) tests/soak/soak.py --seconds $(SOAK_SECONDS)
+
+# The documentation site (mkdocs.yml, docs/) into build/site; any warning fails the build.
+DOCS_STAMP := $(VENV)/.docs-installed
+$(DOCS_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[test,docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+# The built site in headless Chromium (Debian's chromium): pages load, links resolve, search.
+docs-check: docs
+	$(PY) tests/docs/browser.py build/site

@@ -1,7 +1,8 @@
-"""The Python blocks of README.md, with what each needs (its first line: `# needs: ...`).
+"""The code blocks of README.md and docs/, with what each needs (its first line: `# needs: ...`).
 
 Shared by the tests that type-check them (unit), run those that need root (kernel) and run
-those that need the genltest module (vm).
+those that need the genltest module (vm). README.md's ```python blocks and every ```python and
+```sh block under docs/ count; other blocks (```text output, README's ```sh) are not code.
 """
 
 from __future__ import annotations
@@ -14,63 +15,88 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
+DOCS = REPO / "docs"
 KERNEL_SPECS = REPO.parent / "shared" / "kernel-specs" / "specs"
 KINDS = frozenset({"nothing", "root", "netns", "genltest"})
 
 
 @dataclass(frozen=True)
 class Snippet:
-    """One ```python block: its code, where it starts, and what it needs."""
+    """One code block: its code, language, file, where it starts, and what it needs."""
 
     code: str
     line: int
     needs: frozenset[str]
     netns: str | None  # the namespace name the code uses, for `netns NAME`
+    path: Path = README
+    language: str = "python"
 
     @property
     def name(self) -> str:
-        return f"README.md:{self.line}"
+        return f"{self.path.relative_to(REPO)}:{self.line}"
 
 
-def snippets(path: Path = README) -> list[Snippet]:
-    """Every ```python block of `path`; ValueError for one without a valid `# needs:` line."""
+def snippets(path: Path = README, languages: tuple[str, ...] = ("python",)) -> list[Snippet]:
+    """Every block of `path` in `languages`; ValueError for one without a valid `# needs:`."""
     text = path.read_text()
+    where = path.relative_to(REPO)
     found = []
-    for match in re.finditer(r"^```python\n(.*?)^```", text, re.M | re.S):
-        code = match.group(1)
+    pattern = rf"^```({'|'.join(languages)})\n(.*?)^```"
+    for match in re.finditer(pattern, text, re.M | re.S):
+        language, code = match.group(1), match.group(2)
         line = text.count("\n", 0, match.start()) + 2
         head = code.splitlines()[0] if code else ""
         need = re.match(r"# needs: ([^(]*)", head)
         if need is None:
-            raise ValueError(f"README.md:{line}: a Python block must start with '# needs: ...'")
+            raise ValueError(f"{where}:{line}: a code block must start with '# needs: ...'")
         words = [w.strip() for w in need.group(1).split(",") if w.strip()]
         netns = None
         kinds = set()
         for word in words:
             kind, _, arg = word.partition(" ")
             if kind not in KINDS:
-                raise ValueError(f"README.md:{line}: unknown need {word!r}")
+                raise ValueError(f"{where}:{line}: unknown need {word!r}")
             kinds.add(kind)
             if kind == "netns":
                 netns = arg.strip()
-        found.append(Snippet(code, line, frozenset(kinds), netns))
+        found.append(Snippet(code, line, frozenset(kinds), netns, path, language))
+    return found
+
+
+def doc_pages() -> list[Path]:
+    """The Markdown pages of the documentation site."""
+    return sorted(DOCS.rglob("*.md"))
+
+
+def every_snippet() -> list[Snippet]:
+    """README.md's Python blocks, then every Python and shell block of the docs."""
+    found = snippets()
+    for page in doc_pages():
+        found += snippets(page, ("python", "sh"))
     return found
 
 
 def run(snippet: Snippet, tmp: Path, *, netns: str | None = None, inside: str | None = None,
         timeout: float = 60,
         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    """Run a snippet in a fresh interpreter with the kernel's specs on the search path (or
-    with `env`): in namespace `inside` when given, its own namespace name replaced by `netns`."""
+    """Run a snippet in a fresh interpreter (or bash, for shell blocks, with the `genetlink`
+    command of this interpreter on PATH) with the kernel's specs on the search path (or with
+    `env`): in namespace `inside` when given, its own namespace name replaced by `netns`."""
     code = snippet.code
     if snippet.netns and netns:
         code = code.replace(f'"{snippet.netns}"', f'"{netns}"')
-    file = tmp / f"snippet_{snippet.line}.py"
+        code = code.replace(f" {snippet.netns} ", f" {netns} ")  # `--netns blue ...` in shell
+    suffix = "py" if snippet.language == "python" else "sh"
+    file = tmp / f"snippet_{snippet.path.stem}_{snippet.line}.{suffix}"
     file.write_text(code)
-    command = [sys.executable, str(file)]
+    if snippet.language == "python":
+        command = [sys.executable, str(file)]
+    else:
+        command = ["bash", "-euo", "pipefail", str(file)]
     if inside is not None:
         command = ["ip", "netns", "exec", inside, *command]
     if env is None:
         env = {"GENETLINK_SPEC_PATH": str(KERNEL_SPECS), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+    env = {**env, "PATH": f"{Path(sys.executable).parent}:{env.get('PATH', '/usr/bin:/bin')}"}
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env,
                           cwd=tmp)  # fmt: skip

@@ -1,4 +1,4 @@
-"""README.md's Python blocks that need root (and a namespace): run each inside a fresh
+"""The code blocks of README.md and docs/ that need root (and a namespace): run each inside a fresh
 network namespace, as root, against the real kernel."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from conftest import ip, netns_supported
-from snippets import Snippet, run, snippets
+from snippets import Snippet, every_snippet, run
 
-ROOT_BLOCKS = [s for s in snippets() if "root" in s.needs and "genltest" not in s.needs]
+ROOT_BLOCKS = [s for s in every_snippet() if "root" in s.needs and "genltest" not in s.needs]
 
 
 @pytest.mark.root

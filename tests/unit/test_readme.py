@@ -1,5 +1,6 @@
-"""README.md's Python blocks: every one type-checks under mypy --strict (as user code would),
-and those that need nothing run here; tests/kernel and tests/vm run the others."""
+"""The code blocks of README.md and docs/: every Python one type-checks under mypy --strict (as
+user code would), and those that need nothing run here; tests/kernel and tests/vm run the
+others."""
 
 from __future__ import annotations
 
@@ -8,20 +9,23 @@ import sys
 from pathlib import Path
 
 import pytest
-from snippets import REPO, run, snippets
+from snippets import REPO, every_snippet, run
 
-ALL = snippets()
+ALL = every_snippet()
 
 
 def test_every_block_says_what_it_needs() -> None:
     assert ALL, "README.md has no Python blocks"
     assert {kind for s in ALL for kind in s.needs} >= {"nothing", "root", "netns", "genltest"}
+    assert {s.path.parent.name for s in ALL} >= {"docs", "cookbook", "cli"}, "docs not found"
 
 
 def test_blocks_pass_mypy_strict(tmp_path: Path) -> None:
     files = []
     for snippet in ALL:
-        file = tmp_path / f"readme_{snippet.line}.py"
+        if snippet.language != "python":
+            continue
+        file = tmp_path / f"block_{snippet.path.stem}_{snippet.line}.py"
         file.write_text(snippet.code)
         files.append(str(file))
     done = subprocess.run(
