@@ -14,8 +14,9 @@ from collections import deque
 from importlib import resources
 from typing import Any
 
-from ..genl.nlctrl import AttrPolicy, FamilyInfo, GroupInfo, Policy
+from ..genl.nlctrl import AttrPolicy, FamilyInfo, GroupInfo, OpPolicy, Policy
 from ..schema.model import Family
+from ..wire import constants as c
 
 _SIGNED = frozenset({"s8", "s16", "s32", "s64", "sint"})
 
@@ -27,6 +28,18 @@ def nlctrl_spec() -> Family:
 
     text = resources.files("genetlink").joinpath("specs", "nlctrl.yaml").read_text()
     return load_spec_text(text, source="genetlink/specs/nlctrl.yaml")
+
+
+def nlctrl_policy() -> Policy:
+    """nlctrl's policy as net/netlink/genetlink.c registers it (split ops): ctrl_policy_family
+    for both halves of getfamily, ctrl_policy_policy for getpolicy; names are at most
+    GENL_NAMSIZ - 1 bytes."""
+    family_id = AttrPolicy("u16", 0, 0xFFFF)
+    name = AttrPolicy("nul-string", max_length=c.GENL_NAMSIZ - 1)
+    family = {c.CTRL_ATTR_FAMILY_ID: family_id, c.CTRL_ATTR_FAMILY_NAME: name}
+    policy = {**family, c.CTRL_ATTR_OP: AttrPolicy("u32", 0, 0xFFFFFFFF)}
+    ops = {c.CTRL_CMD_GETFAMILY: OpPolicy(0, 0), c.CTRL_CMD_GETPOLICY: OpPolicy(None, 1)}
+    return Policy(None, {0: family, 1: policy}, ops)
 
 
 def family_values(info: FamilyInfo) -> dict[str, Any]:
@@ -100,5 +113,5 @@ def _reachable(policy: Policy, roots: list[int]) -> list[int]:
     return sorted(seen)
 
 
-__all__ = ["attr_policy_values", "family_values", "group_values", "nlctrl_spec",
-           "policy_values"]  # fmt: skip
+__all__ = ["attr_policy_values", "family_values", "group_values", "nlctrl_policy",
+           "nlctrl_spec", "policy_values"]  # fmt: skip

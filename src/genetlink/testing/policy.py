@@ -11,13 +11,16 @@ default), per operation (`per-op`) or for the whole family (`global`). It reads 
 checks with drift's own rules, so a served family shows no drift against its spec.
 
 `check_request` validates as the kernel does (strict unless the op says `dont-validate`) and
-answers what the kernel would: the errno (ERANGE for a value or length outside the limits,
-else EINVAL), its ext-ACK message, the offending attribute and its policy.
+answers what validate_nla() would: the errno (ERANGE, its default, for values and lengths
+outside the limits; EINVAL for a wrong length under strict checking, a nul-string without its
+NUL, a reserved bit, an unknown attribute), its ext-ACK message, the offending attribute and
+its policy.
 """
 
 from __future__ import annotations
 
 import errno
+import struct
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -26,6 +29,7 @@ from ..genl.nlctrl import AttrPolicy, OpPolicy, Policy
 from ..genl.validate import validate_request
 from ..schema.model import Attribute, Family, OperationMode
 from ..wire.attrs import iter_attrs
+from ..wire.codecs import SIZES
 from ..wire.constants import NLA_HDRLEN, NLA_TYPE_MASK
 from ..wire.errors import DecodeError, EncodeError
 
@@ -44,9 +48,13 @@ POLICY_TYPES: dict[str, str] = {
 
 # The kernel's ext-ACK texts (lib/nlattr.c).
 UNKNOWN = "Unknown attribute type"
+UNSUPPORTED = "Unsupported attribute"
 OUT_OF_RANGE = "integer out of range"
 FAILED = "Attribute failed policy validation"
 LEFTOVER = "bytes leftover after parsing attributes"
+BAD_LENGTH = "invalid attribute length"
+RESERVED_BIT = "reserved bit set"
+BINARY_SIZE = "binary attribute size out of range"
 
 _PROBE = -1  # the policy index of the one-attribute policies check_request tries
 
@@ -158,8 +166,9 @@ def check_request(policy: Policy, op_id: int, mode: str, body: bytes, *, header_
     except EncodeError:
         pass
     start = (header_size + 3) & ~3
-    found = _culprit(policy, rules or {}, body, start, len(body), strict)
-    return found or Violation(errno.EINVAL, FAILED)
+    # None: what validate_request refuses, the kernel lets pass (liberal checking ignores
+    # attributes above the policy's maxtype)
+    return _culprit(policy, rules or {}, body, start, len(body), strict)
 
 
 def _culprit(policy: Policy, rules: dict[int, AttrPolicy], body: bytes, start: int, end: int,
@@ -169,22 +178,47 @@ def _culprit(policy: Policy, rules: dict[int, AttrPolicy], body: bytes, start: i
         number, header = raw_type & NLA_TYPE_MASK, s - NLA_HDRLEN
         rule = rules.get(number)
         if rule is None or rule.type == "invalid":
-            if strict or number > top:
-                return Violation(errno.EINVAL, UNKNOWN, header)
-            continue
+            if not strict:  # liberal checking skips what it has no policy for
+                continue
+            return Violation(errno.EINVAL, UNKNOWN if number > top else UNSUPPORTED, header)
         one = body[header:e]
+        fixed = SIZES.get(rule.type)
+        if not strict and fixed is not None and e - s > fixed:
+            # liberal checking reads a fixed-size integer from its first bytes (the kernel
+            # only warns about the length)
+            one = struct.pack("=HH", NLA_HDRLEN + fixed, raw_type) + body[s : s + fixed]
         if _passes(policy, number, rule, one, strict):
             continue
         inner = _inside(policy, rule, body, s, e, strict)
-        if inner is not None:
-            return inner
-        # refused only for its limits: the kernel's range checks answer ERANGE
-        loose = replace(rule, min_value=None, max_value=None, min_length=None, max_length=None)
-        if _passes(policy, number, loose, one, strict):
-            text = OUT_OF_RANGE if rule.type in INT_RANGES else FAILED
-            return Violation(errno.ERANGE, text, header, rule)
-        return Violation(errno.EINVAL, FAILED, header, rule)
+        return inner or _refusal(policy, number, rule, one, strict, header)
     return None
+
+
+def _refusal(policy: Policy, number: int, rule: AttrPolicy, attr: bytes, strict: bool,
+             header: int) -> Violation:  # fmt: skip
+    """What validate_nla (lib/nlattr.c) answers for one attribute `rule` refuses: its default
+    errno is ERANGE; EINVAL for a wrong length under strict checking, a string without its
+    NUL (a nul-string too long has none where it must), or a reserved bit of a mask."""
+    size = len(attr) - NLA_HDRLEN
+    fixed = SIZES.get(rule.type)
+    if (fixed is not None and strict and size != fixed) or (
+            rule.type in ("uint", "sint") and size not in (4, 8)):  # fmt: skip
+        return Violation(errno.EINVAL, BAD_LENGTH, header, rule)
+    if rule.mask is not None:
+        if not _passes(policy, number, replace(rule, mask=None), attr, strict):
+            return Violation(errno.ERANGE, FAILED, header, rule)
+        return Violation(errno.EINVAL, RESERVED_BIT, header)  # the kernel gives no policy here
+    loose = replace(rule, min_value=None, max_value=None, min_length=None, max_length=None)
+    if not _passes(policy, number, loose, attr, strict):
+        code = errno.EINVAL if rule.type in ("nul-string", "bitfield32") else errno.ERANGE
+        return Violation(code, FAILED, header, rule)
+    if rule.type in INT_RANGES:
+        return Violation(errno.ERANGE, OUT_OF_RANGE, header, rule)
+    if rule.type == "nul-string":  # too long: no NUL within max-length + 1 bytes
+        return Violation(errno.EINVAL, FAILED, header, rule)
+    if rule.type == "binary" and rule.min_length is not None:  # a range, not a plain len
+        return Violation(errno.ERANGE, BINARY_SIZE, header, rule)
+    return Violation(errno.ERANGE, FAILED, header, rule)
 
 
 def _inside(policy: Policy, rule: AttrPolicy, body: bytes, s: int, e: int,

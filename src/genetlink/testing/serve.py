@@ -38,7 +38,7 @@ from __future__ import annotations
 import errno
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import replace
 from enum import Enum
 from typing import Any, Literal, NamedTuple, TypeVar, cast
@@ -54,7 +54,14 @@ from ..wire.genl import genl_payload
 from ..wire.message import Message, build_message
 from . import replies
 from .fake import FakeKernel
-from .nlctrl import attr_policy_values, family_values, group_values, nlctrl_spec, policy_values
+from .nlctrl import (
+    attr_policy_values,
+    family_values,
+    group_values,
+    nlctrl_policy,
+    nlctrl_spec,
+    policy_values,
+)
 from .policy import check_request, family_policy, main_set
 
 #: The kernel's family ids: nlctrl's, then allocated cyclically from GENL_START_ALLOC.
@@ -130,12 +137,15 @@ class ServedFamily:
 
     policy:   the policy it reports and checks requests against (default: from the spec)
     validate: check requests against it (False: handlers get them as they came)
+    dont_validate: op name -> the checks the kernel skips for it ("strict", "dump",
+              "dump-strict"), instead of the spec's `dont-validate`
     per_datagram: dump messages per datagram (None: as many as fit NLMSG_GOODSIZE bytes)
     requests: every request that reached a handler, in order
     """
 
     def __init__(self, kernel: GenlKernel, family: Family, *, policy: Policy | None = None,
-                 validate: bool = True, per_datagram: int | None = None) -> None:  # fmt: skip
+                 validate: bool = True, per_datagram: int | None = None,
+                 dont_validate: Mapping[str, Collection[str]] | None = None) -> None:  # fmt: skip
         if not family.is_genetlink:
             raise ValueError(f"family {family.name} is netlink-raw, not Generic Netlink")
         self.kernel = kernel
@@ -143,6 +153,8 @@ class ServedFamily:
         self.codec = FamilyCodec(family)
         self.policy = family_policy(family) if policy is None else policy
         self.validate = validate
+        self._skip = {op.name: frozenset((dont_validate or {}).get(op.name, op.dont_validate))
+                      for op in family.operations.values()}  # fmt: skip
         self.per_datagram = per_datagram
         self.requests: list[Request] = []
         self.info: FamilyInfo | None = None  # while registered
@@ -281,12 +293,10 @@ class ServedFamily:
         refused = self._check(msg, op, cmd, mode)
         if refused is not None:
             return [refused]
-        try:
-            values = self.codec.decode_genl(msg, op).to_dict()
-        except DecodeError as exc:
-            return [replies.error(msg, errno.EINVAL, message=str(exc))]
-        # keys are names; only numbers the spec does not know (lenient ops) are ints
-        request = Request(op.name, mode, cast(dict[str, Any], values), msg)
+        # decoded on access, as a kernel handler reads only the attributes it looks at; keys
+        # are names, only numbers the spec does not know (lenient ops) are ints
+        values = self.codec.decode_genl(msg, op)
+        request = Request(op.name, mode, cast(Mapping[str, Any], values), msg)
         self.requests.append(request)
         if mode == "dump":
             return self._dump(request, op, handler)
@@ -294,10 +304,10 @@ class ServedFamily:
 
     def _check(self, msg: Message, op: Operation, cmd: int, mode: str) -> bytes | None:
         """The kernel's refusal of a request its policy does not accept (None: accepted)."""
-        if not self.validate or (mode == "dump" and "dump" in op.dont_validate):
+        skip = self._skip[op.name]
+        if not self.validate or (mode == "dump" and "dump" in skip):
             return None
-        lenient = "strict" in op.dont_validate or (mode == "dump" and "dump-strict" in
-                                                   op.dont_validate)  # fmt: skip
+        lenient = "strict" in skip or (mode == "dump" and "dump-strict" in skip)
         start = msg.payload_start + c.GENL_HDRLEN
         found = check_request(self.policy, cmd, mode, msg.data[start : msg.end],
                               header_size=op.fixed_header_size, strict=not lenient)  # fmt: skip
@@ -316,6 +326,8 @@ class ServedFamily:
         msg = request.message
         try:
             result = handler(request)
+        except DecodeError as exc:  # an attribute the handler read is malformed
+            return [replies.error(msg, errno.EINVAL, message=str(exc))]
         except NetlinkError as err:
             return [self._refusal(request, err)]
         if result is NO_ANSWER:
@@ -339,6 +351,8 @@ class ServedFamily:
         try:
             for answer in handler(request):
                 payloads.append(self._payload(op, "dump", answer))
+        except DecodeError as exc:  # an attribute the handler read is malformed
+            return [replies.error(request.message, errno.EINVAL, message=str(exc))]
         except NetlinkError as err:
             if not payloads:  # refused at the start: an NLMSG_ERROR, as from the start callback
                 return [self._refusal(request, err)]
@@ -421,7 +435,9 @@ class GenlKernel(FakeKernel):
         self._by_name: dict[str, ServedFamily] = {}
         self._taken_groups: set[int] = set()
         self._next_id = GENL_START_ALLOC
-        self.nlctrl = ServedFamily(self, nlctrl_spec())
+        # getfamily is checked liberally (GENL_DONT_VALIDATE_STRICT), its dump not at all
+        self.nlctrl = ServedFamily(self, nlctrl_spec(), policy=nlctrl_policy(),
+                                   dont_validate={"getfamily": ("strict", "dump")})  # fmt: skip
         self.nlctrl.do("getfamily")(self._getfamily)
         self.nlctrl.dump("getfamily")(self._families)
         self.nlctrl.dump("getpolicy")(self._getpolicy)
@@ -429,7 +445,9 @@ class GenlKernel(FakeKernel):
 
     def serve(self, family: Family | str | os.PathLike[str], *, family_id: int | None = None,
               groups: Mapping[str, int] | None = None, policy: Policy | None = None,
-              validate: bool = True, per_datagram: int | None = None) -> ServedFamily:  # fmt: skip
+              validate: bool = True, per_datagram: int | None = None,
+              dont_validate: Mapping[str, Collection[str]] | None = None,
+              ) -> ServedFamily:  # fmt: skip
         """Serve a family (a model, or a spec name or path as `open_family` takes them) and
         register it; the options are `ServedFamily`'s and `register`'s."""
         if not isinstance(family, Family):
@@ -437,7 +455,7 @@ class GenlKernel(FakeKernel):
 
             family = load_family(os.fspath(family))
         served = ServedFamily(self, family, policy=policy, validate=validate,
-                              per_datagram=per_datagram)  # fmt: skip
+                              per_datagram=per_datagram, dont_validate=dont_validate)  # fmt: skip
         served.register(family_id, groups)
         return served
 
