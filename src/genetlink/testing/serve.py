@@ -41,7 +41,7 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import replace
 from enum import Enum
-from typing import Any, Literal, NamedTuple, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, cast
 
 from ..codec.encode import lookup
 from ..codec.family import FamilyCodec
@@ -63,6 +63,9 @@ from .nlctrl import (
     policy_values,
 )
 from .policy import check_request, family_policy, main_set
+
+if TYPE_CHECKING:
+    from ..socket import NetlinkSocket
 
 #: The kernel's family ids: nlctrl's, then allocated cyclically from GENL_START_ALLOC.
 GENL_START_ALLOC = c.GENL_ID_PMCRAID + 1
@@ -465,7 +468,7 @@ class GenlKernel(FakeKernel):
         with self._registry:
             return dict(self._by_name)
 
-    def socket(self, protocol: int = c.NETLINK_GENERIC, **options: Any) -> Any:
+    def socket(self, protocol: int = c.NETLINK_GENERIC, **options: Any) -> NetlinkSocket:
         """A `NetlinkSocket` (NETLINK_GENERIC unless told) over a new transport."""
         return super().socket(protocol, **options)
 
@@ -566,9 +569,15 @@ class GenlKernel(FakeKernel):
         return found
 
 
-def serve_family(family: Family | str | os.PathLike[str], **options: Any) -> ServedFamily:
+def serve_family(family: Family | str | os.PathLike[str], *, family_id: int | None = None,
+                 groups: Mapping[str, int] | None = None, policy: Policy | None = None,
+                 validate: bool = True, per_datagram: int | None = None,
+                 dont_validate: Mapping[str, Collection[str]] | None = None,
+                 ) -> ServedFamily:  # fmt: skip
     """Serve one family on a new `GenlKernel` (`served.kernel`); options as for `serve`."""
-    return GenlKernel().serve(family, **options)
+    return GenlKernel().serve(family, family_id=family_id, groups=groups, policy=policy,
+                              validate=validate, per_datagram=per_datagram,
+                              dont_validate=dont_validate)  # fmt: skip
 
 
 __all__ = ["NO_ANSWER", "GenlKernel", "Reply", "Request", "ServedFamily", "serve_family"]
