@@ -6,13 +6,16 @@ malformed lengths, spoofed senders, stalled dumps. `FakeTransport` plugs into
 `NetlinkSocket(..., transport=...)` and `AsyncNetlinkSocket(..., transport=...)`, and
 `GenlClient(transport_factory=kernel.transport)`.
 
-`GenlKernel` is a FakeKernel of Generic Netlink: nlctrl, and families served from their specs
-(`serve_family`, `GenlKernel.serve`) by handlers that take and return dicts (see `serve`).
+`GenlKernel` is a FakeKernel of Generic Netlink (see `genl_kernel`): nlctrl, and families
+served from their specs or declarations (`serve_family`, `GenlKernel.serve`) by handlers that
+take and return dicts (see `serve`), with the policy the kernel would register for the spec
+(see `policy`), as mdlayher's genltest.ServeFamily serves one in Go.
 """
 
 from . import replies
 from .fake import Datagram, FakeKernel, FakeTransport, Handler, default_handler
-from .serve import NO_ANSWER, GenlKernel, Reply, Request, ServedFamily, serve_family
+from .genl_kernel import GenlKernel, serve_family
+from .serve import NO_ANSWER, Reply, Request, ServedFamily
 
 __all__ = [
     "NO_ANSWER",
