@@ -80,7 +80,8 @@ def test_getfamily_by_name_or_id_and_the_family_dump() -> None:
         assert {g.name: g.id for g in by_name.groups} == {"changes": 9, "other": 2}
         ops = {op.id: op.flags for op in by_name.ops}
         assert ops[1] == c.GENL_CMD_CAP_DO | c.GENL_CMD_CAP_DUMP | c.GENL_CMD_CAP_HASPOL
-        assert ops[4] == c.GENL_CMD_CAP_DO  # no request attributes: no policy
+        # no request attributes: the kernel's reject-all policy
+        assert ops[4] == c.GENL_CMD_CAP_DO | c.GENL_CMD_CAP_HASPOL
         assert 3 not in ops  # an event is no command
         assert [f.name for f in genl.families()] == ["nlctrl", "demo"]
         sock = genl.sock
@@ -94,14 +95,19 @@ def test_getpolicy_of_one_op_and_its_refusals() -> None:
     with client(served.kernel) as genl:
         sock = genl.sock
         whole = genl.policy("demo")
-        assert set(whole.ops) == {1, 2}
+        assert set(whole.ops) == {1, 2, 4} and whole.op(1, "dump") == whole.op(4) == {}
         one = sock.run(getpolicy(sock.engine, served.id, op=2))
         assert set(one.ops) == {2} and one.op(2) == whole.op(2)
         with pytest.raises(NetlinkError) as unknown:
             sock.run(getpolicy(sock.engine, served.id, op=99))
         assert unknown.value.errno == errno.ENOENT
-        # ENODATA: the op has no policy, which the library gives as an empty one
-        assert sock.run(getpolicy(sock.engine, served.id, op=4)) == Policy(served.id)
+        # ENODATA: a family without any policy, which the library gives as an empty one
+        bare = served.kernel.serve(declare_family("bare", attributes={"a": (1, "u32")},
+                                                  operations={"x": (1, ["a"])}),
+                                   policy=Policy())  # fmt: skip
+        assert bare.policy == Policy()
+        empty = genl.policy("bare")
+        assert (empty.ops, empty.sets) == ({}, {})
     assert [r.op for r in served.kernel.nlctrl.requests].count("getpolicy") == 4
 
 

@@ -7,7 +7,8 @@
 the spec type mapped onto an NL_POLICY_TYPE_* (the inverse of `genl.drift.TYPE_MAP`), value
 ranges (full ones for unchecked integers, as the kernel reports them; an enum's own range),
 masks of flags, lengths, nests through policy indexes; one policy per request (`split`, the
-default), per operation (`per-op`) or for the whole family (`global`). It reads the spec's
+default), per operation (`per-op`) or for the whole family (`global`); requests without
+attributes get the kernel's reject-all policy (an empty set). It reads the spec's
 checks with drift's own rules, so a served family shows no drift against its spec.
 
 `check_request` validates as the kernel does (strict unless the op says `dont-validate`) and
@@ -83,6 +84,16 @@ class _Sets:
                 self.sets[index][attr.value] = rule
         return index
 
+    def reject_all(self) -> int:
+        """The index of genl_policy_reject_all: what the kernel gives an op without a policy
+        of its own (ynl-gen leaves resv_start_op at 0: every op is validated). Its NLA_REJECT
+        entries are not dumped, so it reads as an empty set."""
+        key = ("", ())
+        if key not in self._made:
+            self._made[key] = len(self._made)
+            self.sets[self._made[key]] = {}
+        return self._made[key]
+
     def attr(self, attr: Attribute) -> AttrPolicy | None:
         kind = POLICY_TYPES.get(attr.type)
         if kind is None:  # pad, unused: not accepted in requests
@@ -133,8 +144,9 @@ def family_policy(family: Family) -> Policy:
                 pair[mode] = sets.index(whole)
             elif listed and op.attribute_set is not None:
                 pair[mode] = sets.index(op.attribute_set, listed)
-        if pair["do"] is not None or pair["dump"] is not None:
-            ops[cmd] = OpPolicy(pair["do"], pair["dump"])
+            else:
+                pair[mode] = sets.reject_all()
+        ops[cmd] = OpPolicy(pair["do"], pair["dump"])
     return Policy(None, sets.sets, ops)
 
 
