@@ -184,6 +184,7 @@ def test_errors_point_at_attributes_of_the_request() -> None:
 def test_faults_hit_served_families() -> None:
     served = serve_family(DEMO, per_datagram=10)
     served.dump("get")(lambda request: [{"name": f"n{i}", "size": i} for i in range(50)])
+    served.do("set")(lambda request: None)
     with open_family(DEMO, transport_factory=served.kernel.transport, timeout=WAIT) as demo:
         served.kernel.truncate_next()
         with pytest.raises(Truncated):
@@ -197,3 +198,11 @@ def test_faults_hit_served_families() -> None:
         assert next(dump)["name"] == "n0" and served.kernel.stalled
         served.kernel.release_dumps()
         assert len(list(dump)) == 49
+        served.kernel.stall_dumps(False)
+        served.kernel.delay_answers(0.3)  # a busy kernel: the answer comes after the timeout
+        with pytest.raises(TimeoutError):
+            demo.do("set", {"size": 1}, timeout=0.05)
+        assert demo.do("set", {"size": 2}, timeout=WAIT) is None  # the late ACK is dropped
+        served.kernel.delay_answers(0)
+        assert len(list(demo.dump("get"))) == 50
+        assert [r["size"] for r in served.requests if r.op == "set"] == [1, 1, 2]

@@ -7,7 +7,7 @@ kernel's port id 0 as their sender. `FakeTransport` is the socket-like object th
 a real file descriptor that is readable while replies are queued, so asyncio's `add_reader`
 works. Faults are armed on the kernel and hit the next answers: ENOBUFS, NLM_F_DUMP_INTR,
 an oversized (truncated) datagram, malformed lengths, a spoofed sender port, dumps that
-stall after their first datagram until released.
+stall after their first datagram until released, answers that come late.
 
     kernel = FakeKernel(lambda req: [replies.ack(req)])
     with kernel.socket() as sock:
@@ -263,6 +263,7 @@ class FakeKernel:
         self._dump_intr: int | None = 0
         self._faults: deque[Callable[[Datagram], Datagram]] = deque()
         self._stall: int | None = None  # datagrams of a dump sent before it stalls
+        self._delay = 0.0  # seconds before answers are sent
         self._stalled: list[tuple[FakeTransport, Datagram]] = []
 
     # -- sockets -------------------------------------------------------------------------------
@@ -378,8 +379,20 @@ class FakeKernel:
                 with self._lock:
                     self._stalled += [(sender, d) for d in datagrams[self._stall :]]
                 datagrams = datagrams[: self._stall]
+            if self._delay:
+                self._later(sender, datagrams, self._delay)
+                continue
             for datagram in datagrams:
                 sender.push(self._apply_faults(datagram))
+
+    def _later(self, sender: FakeTransport, datagrams: list[Datagram], delay: float) -> None:
+        def send() -> None:
+            for datagram in datagrams:
+                sender.push(self._apply_faults(datagram))
+
+        timer = threading.Timer(delay, send)
+        timer.daemon = True
+        timer.start()
 
     # -- faults --------------------------------------------------------------------------------
 
@@ -399,6 +412,11 @@ class FakeKernel:
                 self._dump_intr -= 1
                 return True
             return False
+
+    def delay_answers(self, seconds: float = 0.0) -> None:
+        """Send the answers to the requests that follow `seconds` late, from a timer thread
+        (a busy kernel); 0 answers at once again."""
+        self._delay = seconds
 
     def stall_dumps(self, on: bool = True, *, after: int = 1) -> None:
         """Answer dumps with their first `after` datagrams only, the rest held back until
