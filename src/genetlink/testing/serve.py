@@ -3,11 +3,11 @@
     served = serve_family("genltest")            # a spec name or path, or a Family
 
     @served.do("echo")
-    def echo(request: Mapping[str, Any]) -> Mapping[str, Any]:
+    def echo(request: Request) -> dict[str, str]:
         return {"msg": "Hello from Kernel Space, Netlink!"}
 
-    with GenlClient(transport_factory=served.kernel.transport) as client:
-        ...
+    with open_family("genltest", transport_factory=served.kernel.transport) as genltest:
+        genltest.do("echo", {"msg": "hi"})
     served.notify("mcgrp", "notify", {"msg": "ping"})
 
 A `GenlKernel` (see `genl_kernel`) answers nlctrl for every family served on it; requests to
@@ -75,11 +75,12 @@ class Reply(NamedTuple):
 
 
 class Request(Mapping[str, Any]):
-    """A request as a handler sees it: its attributes (and fixed-header members) by name.
+    """A request as a handler sees it: its attributes (and fixed-header members) by name,
+    decoded on access as a kernel handler reads them (a malformed one it reads answers EINVAL).
 
-    op, mode ("do" or "dump"), attrs (the dict), message (the parsed request: seq, port,
-    flags);
-    `warn(text)` sends `text` as an ext-ACK warning with the ACK (or the NLMSG_DONE).
+    op: the operation's name; mode: "do" or "dump"; attrs: the `Decoded` mapping;
+    message: the parsed request (seq, port, flags); `warn(text)` sends `text` as an ext-ACK
+    warning with the ACK (or the NLMSG_DONE).
     """
 
     __slots__ = ("attrs", "message", "mode", "op", "warning")
