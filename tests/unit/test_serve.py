@@ -68,6 +68,12 @@ def test_ids_and_groups_are_allocated_as_the_kernel_does() -> None:
     with pytest.raises(ValueError, match="taken"):
         kernel.serve(declare_family("three", attributes={}, operations={}),
                      family_id=first.id)  # fmt: skip
+    with pytest.raises(ValueError, match=r"\[4\] are taken"):
+        kernel.serve(declare_family("four", attributes={}, operations={},
+                                    mcast_groups=["a", "b"]), groups={"b": 4})  # fmt: skip
+    assert kernel.serve(declare_family("five", attributes={}, operations={},
+                                       mcast_groups=["a", "b"]),
+                        groups={"a": 5}).groups == {"a": 5, "b": 6}  # fmt: skip
     with pytest.raises(ValueError, match="netlink-raw"):
         kernel.serve(REPO.parent / "shared" / "kernel-specs" / "specs" / "rt-link.yaml")
 

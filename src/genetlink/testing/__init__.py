@@ -2,7 +2,7 @@
 
 `FakeKernel` answers requests through a handler you write (see `replies` for ACKs, errors with
 extended ACK, dumps) and injects faults: ENOBUFS, NLM_F_DUMP_INTR, truncated datagrams,
-malformed lengths, spoofed senders, stalled dumps. `FakeTransport` plugs into
+malformed lengths, spoofed senders, stalled dumps, late answers. `FakeTransport` plugs into
 `NetlinkSocket(..., transport=...)` and `AsyncNetlinkSocket(..., transport=...)`, and
 `GenlClient(transport_factory=kernel.transport)`.
 

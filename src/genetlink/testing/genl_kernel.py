@@ -40,6 +40,7 @@ GENL_MAX_ID = 1023
 #: given explicitly, they are taken.
 RESERVED_GROUPS = frozenset({0, 1, c.GENL_ID_CTRL, c.GENL_ID_VFS_DQUOT, c.GENL_ID_PMCRAID})
 
+
 class GenlKernel(FakeKernel):
     """A fake kernel of Generic Netlink: nlctrl and the families `serve`d on it.
 
@@ -99,12 +100,13 @@ class GenlKernel(FakeKernel):
                 family_id = self._allocate_id()
             elif family_id in self._by_id:
                 raise ValueError(f"family id {family_id} is taken")
+            wanted = [groups[n] for n in served.family.mcast_groups if n in groups]
+            taken = self._taken_groups.intersection(wanted)
+            if taken or len(set(wanted)) < len(wanted):
+                raise ValueError(f"group ids {sorted(taken or wanted)} are taken")
             ids: dict[str, int] = {}
             for name in served.family.mcast_groups:
-                wanted = groups.get(name)
-                if wanted is not None and wanted in self._taken_groups:
-                    raise ValueError(f"group id {wanted} is taken")
-                ids[name] = wanted if wanted is not None else self._allocate_group()
+                ids[name] = groups[name] if name in groups else self._allocate_group(wanted)
                 self._taken_groups.add(ids[name])
             served.info = served._info(family_id, ids)
             self._by_id[family_id] = self._by_name[served.name] = served
@@ -120,10 +122,10 @@ class GenlKernel(FakeKernel):
                 return family_id
         raise OSError(errno.ENOSPC, "no family id left")
 
-    def _allocate_group(self) -> int:
-        """The lowest free group id (the kernel's mc_groups bitmap)."""
+    def _allocate_group(self, wanted: list[int]) -> int:
+        """The lowest free group id (the kernel's mc_groups bitmap), none of `wanted`."""
         group = 2
-        while group in self._taken_groups or group in RESERVED_GROUPS:
+        while group in self._taken_groups or group in RESERVED_GROUPS or group in wanted:
             group += 1
         return group
 
