@@ -3,11 +3,13 @@
 
 Two sockets, as the tutorial has them: one for unicast requests, one for the multicast group.
 It resolves the "genltest" family and its "mcgrp" group, joins the group, sends ECHO with
-GENLTEST_A_MSG = "Hello from User Space, Netlink!", prints the kernel's reply, then prints
-every notification of the group until Ctrl-C.
+GENLTEST_A_MSG = "Hello from User Space, Netlink!", prints the kernel's reply (with --dump N,
+then the module's echo history and N generated entries), then prints every notification of the
+group until Ctrl-C.
 
 Needs the genltest module (kernel/genltest/); without it, it says so and exits with status 1.
-Usage: python examples/genltest_client.py [--netns NAME] [--message TEXT] [--count N]
+tests/unit/test_served_genltest.py runs it against genetlink.testing's served family instead.
+Usage: python examples/genltest_client.py [--netns NAME] [--message TEXT] [--dump N] [--count N]
 """
 
 from __future__ import annotations
@@ -51,10 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--count", type=int, help="stop after this many notifications (default: until Ctrl-C)"
     )
+    parser.add_argument("--dump", type=int, metavar="N",
+                        help="after the echo, list the echo history and N generated entries")
     args = parser.parse_args(argv)
     try:
         with GenlClient(netns=args.netns) as client:
-            return run(client, args.message, args.count)
+            return run(client, args.message, args.count, args.dump)
     except FamilyNotFound:
         print(f"family {GENLTEST_FAMILY_NAME} not found: is the module loaded?", file=sys.stderr)
         return 1
@@ -65,13 +69,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def run(client: GenlClient, message: str, count: int | None) -> int:
-    """Resolve, join, echo, then listen (the unicast and multicast sockets are separate)."""
+def run(client: GenlClient, message: str, count: int | None, dump: int | None = None) -> int:
+    """Resolve, join, echo, dump if asked, then listen (the unicast and multicast sockets are
+    separate)."""
     genltest = client.family(GENLTEST_FAMILY_NAME, GENLTEST)
     group = genltest.subscribe(GENLTEST_MCGRP_NAME)  # opens the multicast socket
     print(f"family {genltest.name} id {genltest.id}, group {GENLTEST_MCGRP_NAME} id {group}")
     reply = genltest.do("echo", {"msg": message})
     print(f"kernel says: {reply['msg'] if reply is not None else '(no reply)'}", flush=True)
+    if dump is not None:
+        for entry in genltest.dump("dump", {"count": dump}):
+            print(f"entry {entry.get('index')}: {entry.get('msg')}", flush=True)
     seen = 0
     for event in genltest.notifications(timeout=None):
         if isinstance(event, Overrun):

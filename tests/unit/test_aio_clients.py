@@ -1,12 +1,12 @@
 """The asyncio Generic Netlink client and family handles over the fake kernel (no root).
 
-A small fake Generic Netlink kernel answers nlctrl (getfamily by name, family dump) and serves
-one family "demo" (id 42): ECHO (cmd 1) answers with the request's attributes, LIST (cmd 2)
-dumps, HOLD (cmd 4) is never answered (for cancellation), SET (cmd 5) only ACKs (with an
-ext-ACK warning when its msg is "warn"), TWICE (cmd 6) answers with two replies, and a request
-whose "count" is 0 is refused with an extended ACK pointing at that attribute. The same kernel
-serves the blocking clients, so some tests check that both fronts give the same answers from
-the shared code.
+The library's GenlKernel answers nlctrl and serves one family "demo" (id 42) from its
+declaration: ECHO (cmd 1) answers with the request's attributes, LIST (cmd 2) dumps, HOLD
+(cmd 4) is never answered (for cancellation), SET (cmd 5) only ACKs (with an ext-ACK warning
+when its msg is "warn"), TWICE (cmd 6) answers with two replies, and a request whose "count"
+is 0 is refused with an extended ACK pointing at that attribute. The same kernel serves the
+blocking clients, so some tests check that both fronts give the same answers from the shared
+code.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ import pytest
 from genetlink.client.aio import AsyncFamilyHandle, AsyncGenlClient, open_family_async
 from genetlink.client.sync import FamilyHandle, GenlClient, open_family
 from genetlink.genl import FamilyNotFound, GroupNotFound
+from genetlink.genl.nlctrl import NOTIFY_GROUP
 from genetlink.loader.declare import declare_family
-from genetlink.testing import Datagram, FakeKernel, FakeTransport, replies
+from genetlink.testing import NO_ANSWER, GenlKernel, Request, ServedFamily, replies
 from genetlink.wire import constants as c
-from genetlink.wire.attrs import AttrBuilder, Attrs, iter_attrs
+from genetlink.wire.attrs import AttrBuilder
 from genetlink.wire.errors import (
     DumpInterrupted,
     EncodeError,
@@ -35,11 +36,10 @@ from genetlink.wire.errors import (
     NetlinkWarning,
     Overrun,
 )
-from genetlink.wire.genl import GENLMSGHDR, build_genl_message
+from genetlink.wire.genl import build_genl_message
 from genetlink.wire.message import Message
 
 WAIT = 5.0
-CTRL_NOTIFY = 0x10  # nlctrl's "notify" group id
 ECHO, LIST, EVENT, HOLD, SET, TWICE = 1, 2, 3, 4, 5, 6
 
 DEMO = declare_family(
@@ -60,111 +60,72 @@ DEMO = declare_family(
 )
 
 
-def family_message(name: str, family_id: int, groups: dict[str, int]) -> bytes:
-    """The genlmsghdr + attributes of an nlctrl NEWFAMILY message."""
-    b = AttrBuilder().put_u16(c.CTRL_ATTR_FAMILY_ID, family_id)
-    b.put_string(c.CTRL_ATTR_FAMILY_NAME, name).put_u32(c.CTRL_ATTR_VERSION, 1)
-    ops = b.nest_start(c.CTRL_ATTR_OPS)
-    for index, op in enumerate((ECHO, LIST, HOLD, SET, TWICE), 1):
-        entry = b.nest_start(index)
-        b.put_u32(c.CTRL_ATTR_OP_ID, op).put_u32(c.CTRL_ATTR_OP_FLAGS, c.GENL_CMD_CAP_DO)
-        b.nest_end(entry)
-    b.nest_end(ops)
-    nest = b.nest_start(c.CTRL_ATTR_MCAST_GROUPS)
-    for index, (group, group_id) in enumerate(groups.items(), 1):
-        entry = b.nest_start(index)
-        b.put_string(c.CTRL_ATTR_MCAST_GRP_NAME, group).put_u32(c.CTRL_ATTR_MCAST_GRP_ID, group_id)
-        b.nest_end(entry)
-    b.nest_end(nest)
-    return GENLMSGHDR.pack(c.CTRL_CMD_NEWFAMILY, 2, 0) + b.bytes()
+def demo_kernel() -> GenlKernel:
+    """nlctrl plus the "demo" family (id 42, group "events" 7, two dump messages a datagram),
+    served from DEMO by the handlers the module docstring describes."""
+    kernel = GenlKernel()
+    demo = kernel.serve(DEMO, family_id=42, groups={"events": 7}, per_datagram=2)
+
+    def refuse_count_0(request: Request) -> None:
+        if request.get("count") == 0:
+            raise demo.error(errno.ERANGE, message="count 0", attribute="count")
+
+    @demo.do("echo")
+    def echo(request: Request) -> dict[str, Any]:
+        refuse_count_0(request)
+        if "msg" not in request:
+            raise demo.error(errno.EINVAL, message="no msg", missing="msg")
+        return dict(request)
+
+    @demo.dump("list")
+    def listing(request: Request) -> list[dict[str, Any]]:
+        refuse_count_0(request)
+        return [{"msg": f"item{i}"} for i in range(request.get("count") or 3)]
+
+    @demo.do("hold")
+    def hold(request: Request) -> Any:
+        return NO_ANSWER  # `held` finds it in demo.requests
+
+    @demo.do("set")
+    def set_(request: Request) -> None:
+        if request.get("msg") == "warn":
+            request.warn("careful")
+
+    @demo.do("twice")
+    def twice(request: Request) -> list[dict[str, Any]]:
+        return [dict(request), dict(request)]
+
+    return kernel
 
 
-class GenlKernel:
-    """nlctrl plus the "demo" family; `demo_id` may change (a module reload).
+def demo_family(kernel: GenlKernel) -> ServedFamily:
+    return kernel.families["demo"]
 
-    With `hold_tail` set, a dump is answered with its first datagram only; the others wait in
-    `tail` until `release()` (a kernel that is slow to fill the rest of a dump).
-    """
 
-    def __init__(self) -> None:
-        self.demo_id = 42
-        self.held: list[Message] = []
-        self.getfamily = 0
-        self.hold_tail = False
-        self.tail: list[tuple[int, bytes]] = []  # (port, datagram) of dumps held back
-        self.fake = FakeKernel(self.handle)
+def reload(kernel: GenlKernel, family_id: int, groups: dict[str, int] | None = None) -> None:
+    """The module comes back under `family_id` (its group renumbered when `groups` say so)."""
+    demo_family(kernel).reregister(family_id, groups or {"events": 7})
 
-    def families(self) -> dict[str, tuple[int, dict[str, int]]]:
-        return {"nlctrl": (c.GENL_ID_CTRL, {"notify": CTRL_NOTIFY}),
-                "demo": (self.demo_id, {"events": 7})}  # fmt: skip
 
-    def handle(self, req: Message) -> list[bytes]:
-        cmd = req.data[req.payload_start]
-        attrs = Attrs(req.data, req.payload_start + c.GENL_HDRLEN, req.end)
-        if req.type == c.GENL_ID_CTRL:
-            return self.nlctrl(req, attrs)
-        if req.type != self.demo_id:
-            return [replies.error(req, errno.ENOENT)]  # a stale family id
-        if cmd == HOLD:
-            self.held.append(req)
-            return []
-        for attr_type, start, _ in iter_attrs(req.data, attrs.start, attrs.end):
-            if attr_type == 2 and attrs.u32(2) == 0:
-                offset = start - 4 - req.start  # the attribute's header, from the nlmsghdr
-                return [replies.error(req, errno.ERANGE, message="count 0", bad_offset=offset)]
-        if cmd == ECHO and 1 not in attrs:
-            return [replies.error(req, errno.EINVAL, message="no msg", missing_type=1)]
-        body = req.data[req.payload_start + c.GENL_HDRLEN : req.end]
-        if cmd == LIST:
-            count = attrs.u32(2) or 3
-            items = [GENLMSGHDR.pack(LIST, 1, 0) + AttrBuilder().put_string(1, f"item{i}").bytes()
-                     for i in range(count)]  # fmt: skip
-            answer = replies.dump(req, self.demo_id, items, per_datagram=2)
-            if self.hold_tail:
-                self.tail += [(req.port, datagram) for datagram in answer[1:]]
-                return answer[:1]
-            return answer
-        if cmd == SET:
-            if attrs.string(1) == "warn":
-                return [replies.ack(req, message="careful")]
-            return [replies.ack(req)]
-        reply = replies.reply(req, self.demo_id, GENLMSGHDR.pack(cmd, 1, 0) + body)
-        if cmd == TWICE:
-            return [reply + reply + replies.ack(req)]
-        return [reply + replies.ack(req)]
+def held(kernel: GenlKernel) -> list[Message]:
+    """The HOLD requests, never answered."""
+    return [r.message for r in demo_family(kernel).requests if r.op == "hold"]
 
-    def nlctrl(self, req: Message, attrs: Attrs) -> list[bytes]:
-        known = self.families()
-        if req.flags & c.NLM_F_DUMP == c.NLM_F_DUMP:
-            payloads = [family_message(n, i, g) for n, (i, g) in known.items()]
-            return replies.dump(req, c.GENL_ID_CTRL, payloads)
-        self.getfamily += 1
-        name = attrs.string(c.CTRL_ATTR_FAMILY_NAME)
-        if name not in known:
-            return [replies.error(req, errno.ENOENT)]
-        family_id, groups = known[name]
-        payload = family_message(name, family_id, groups)
-        return [replies.reply(req, c.GENL_ID_CTRL, payload) + replies.ack(req)]
 
-    def release(self) -> None:
-        """Send the held-back datagrams of dumps."""
-        tail, self.tail = self.tail, []
-        for port, datagram in tail:
-            transport = self.fake.by_port(port)
-            assert transport is not None
-            transport.push(Datagram(datagram))
+def getfamily_asked(kernel: GenlKernel) -> int:
+    """How many CTRL_CMD_GETFAMILY (do) requests reached nlctrl."""
+    return sum(r.op == "getfamily" and r.mode == "do" for r in kernel.nlctrl.requests)
 
-    def members(self, group: int) -> list[FakeTransport]:
-        return [t for t in self.fake.transports if group in t.all_groups()]
 
-    def event(self, msg: str) -> bytes:
-        attrs = AttrBuilder().put_string(1, msg).bytes()
-        return build_genl_message(self.demo_id, EVENT, 1, 0, 0, 0, attrs)
+def event(kernel: GenlKernel, msg: str) -> int:
+    """Multicast the demo family's event to its "events" group."""
+    return demo_family(kernel).notify("events", "event", {"msg": msg})
 
-    def dumps_received(self) -> int:
-        """How many LIST dump requests reached the family."""
-        return sum(1 for m in self.fake.received
-                   if m.type == self.demo_id and m.data[m.payload_start] == LIST)  # fmt: skip
+
+def dumps_received(kernel: GenlKernel) -> int:
+    """How many LIST dump requests reached the family."""
+    return sum(1 for m in kernel.received
+               if m.type == demo_family(kernel).id and m.data[m.payload_start] == LIST)  # fmt: skip
 
 
 def run(body: Callable[[], Awaitable[Any]]) -> Any:
@@ -177,7 +138,7 @@ def run(body: Callable[[], Awaitable[Any]]) -> Any:
 
 
 def client(kernel: GenlKernel, **options: Any) -> AsyncGenlClient:
-    return AsyncGenlClient(transport_factory=kernel.fake.transport, timeout=WAIT, **options)
+    return AsyncGenlClient(transport_factory=kernel.transport, timeout=WAIT, **options)
 
 
 async def demo(genl: AsyncGenlClient) -> AsyncFamilyHandle[Any]:
@@ -193,7 +154,7 @@ DemoTest = Callable[[GenlKernel, AsyncGenlClient, AsyncFamilyHandle[Any]], Await
 
 def on_demo(test: DemoTest, **options: Any) -> Any:
     """Run `test(kernel, client, demo family handle)` on a fresh fake kernel and client."""
-    kernel = GenlKernel()
+    kernel = demo_kernel()
 
     async def body() -> Any:
         async with client(kernel, **options) as genl:
@@ -249,7 +210,7 @@ def test_do_returns_the_one_reply_or_none() -> None:
 def test_flags_by_name_or_number() -> None:
     async def body(kernel: GenlKernel, genl: AsyncGenlClient, fam: AsyncFamilyHandle[Any]) -> None:
         raw = await genl.family("demo")
-        sent = kernel.fake.received
+        sent = kernel.received
         for handle, op, attrs in ((fam, "set", {"msg": "x"}),
                                   (raw, SET, AttrBuilder().put_string(1, "x"))):  # fmt: skip
             for flags in ("create|excl", ["create", "excl"], "NLM_F_CREATE, nlm_f_excl",
@@ -296,17 +257,17 @@ def test_streamed_dump_is_lazy() -> None:
     errors raise while iterating, named as for requests."""
 
     async def body(kernel: GenlKernel, genl: AsyncGenlClient, fam: AsyncFamilyHandle[Any]) -> None:
-        before = kernel.dumps_received()
+        before = dumps_received(kernel)
         dump = fam.dump("list", {"count": 6})
-        assert kernel.dumps_received() == before  # not sent yet
-        kernel.hold_tail = True
+        assert dumps_received(kernel) == before  # not sent yet
+        kernel.stall_dumps()
         assert (await anext(dump))["msg"] == "item0"
-        assert kernel.dumps_received() == before + 1
+        assert dumps_received(kernel) == before + 1
         assert (await anext(dump))["msg"] == "item1"
-        assert kernel.tail  # the kernel has not sent the rest: the first objects came anyway
-        kernel.release()
+        assert kernel.stalled  # the kernel has not sent the rest: the first objects came anyway
+        kernel.release_dumps()
         assert [m["msg"] for m in await collect(dump)] == items(6)[2:]
-        kernel.hold_tail = False
+        kernel.stall_dumps(False)
 
         failing = fam.dump("list", {"count": 0})  # the kernel refuses it
         with pytest.raises(NetlinkError) as bad:
@@ -329,22 +290,22 @@ def test_breaking_out_of_a_streamed_dump_leaves_the_socket_usable() -> None:
             break
         assert [m["msg"] for m in await collect(fam.dump("list", {"count": 5}))] == items(5)
         # the kernel has not finished the dump that is left: the next one waits for its end
-        kernel.hold_tail = True
+        kernel.stall_dumps()
         async for first in fam.dump("list", {"count": 8}):
             assert first["msg"] == "item0"
             break
-        kernel.hold_tail = False
-        kernel.release()
+        kernel.stall_dumps(False)
+        kernel.release_dumps()
         assert [m["msg"] for m in await collect(fam.dump("list", {"count": 4}))] == items(4)
         # closed at once (aclosing): forgotten, but the kernel's dump still holds the socket
-        kernel.hold_tail = True
+        kernel.stall_dumps()
         async with aclosing(fam.dump("list", {"count": 8})) as dump:
             async for first in dump:
                 assert first["msg"] == "item0"
                 break
         assert genl.sock.engine.pending == {} and genl.sock.engine.dump_busy()
-        kernel.hold_tail = False
-        kernel.release()
+        kernel.stall_dumps(False)
+        kernel.release_dumps()
         assert [m["msg"] for m in await collect(fam.dump("list", {"count": 3}))] == items(3)
         assert (await fam.do("echo", {"msg": "after"}))["msg"] == "after"
         assert genl.sock.engine.pending == {} and not genl.sock.engine.dump_busy()
@@ -354,15 +315,15 @@ def test_breaking_out_of_a_streamed_dump_leaves_the_socket_usable() -> None:
 
 def test_interrupted_dump_raises_at_its_end_without_a_retry() -> None:
     async def body(kernel: GenlKernel, genl: AsyncGenlClient, fam: AsyncFamilyHandle[Any]) -> None:
-        before = kernel.dumps_received()
-        kernel.fake.dump_intr(1)
+        before = dumps_received(kernel)
+        kernel.dump_intr(1)
         seen = []
         with pytest.raises(DumpInterrupted) as interrupted:
             async for item in fam.dump("list", {"count": 4}):
                 seen.append(item["msg"])
         assert seen == items(4)  # read to its end first
         assert interrupted.value.streamed and interrupted.value.partial == []
-        assert kernel.dumps_received() == before + 1  # not repeated behind the caller's back
+        assert dumps_received(kernel) == before + 1  # not repeated behind the caller's back
         assert [m["msg"] for m in await collect(fam.dump("list", {"count": 2}))] == items(2)
 
     on_demo(body)
@@ -371,7 +332,7 @@ def test_interrupted_dump_raises_at_its_end_without_a_retry() -> None:
 def test_cancelled_request_leaves_the_client_usable() -> None:
     async def body(kernel: GenlKernel, genl: AsyncGenlClient, fam: AsyncFamilyHandle[Any]) -> None:
         task = asyncio.create_task(fam.do("hold", {"msg": "never answered"}))
-        while not kernel.held:
+        while not held(kernel):
             await asyncio.sleep(0.01)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -382,9 +343,9 @@ def test_cancelled_request_leaves_the_client_usable() -> None:
             await fam.do("hold", {"msg": "too slow"}, timeout=0.05)
         assert (await fam.do("echo", {"msg": "after"}))["msg"] == "after"
         # the late answers of the abandoned requests are recognised and dropped
-        for req in kernel.held:
-            kernel.fake.deliver(replies.reply(req, 42, req.payload) + replies.ack(req),
-                                to=kernel.fake.by_port(genl.sock.port))  # fmt: skip
+        for req in held(kernel):
+            kernel.deliver(replies.reply(req, 42, req.payload) + replies.ack(req),
+                           to=kernel.by_port(genl.sock.port))  # fmt: skip
         assert (await fam.do("echo", {"msg": "still fine"}))["msg"] == "still fine"
         assert genl.sock.engine.pending == {}
         assert not genl.sock.engine.notifications  # never taken for notifications
@@ -397,13 +358,13 @@ def test_closing_the_client_fails_waiting_requests() -> None:
 
     async def body(kernel: GenlKernel, genl: AsyncGenlClient, fam: AsyncFamilyHandle[Any]) -> None:
         request = asyncio.create_task(fam.do("hold", {"msg": "never answered"}))
-        kernel.hold_tail = True
+        kernel.stall_dumps()
         dump = fam.dump("list", {"count": 8})
         assert (await anext(dump))["msg"] == "item0"
         rest = asyncio.create_task(collect(dump))
         fam.subscribe("events")
         events = asyncio.create_task(collect(fam.notifications()))
-        while not kernel.held:
+        while not held(kernel):
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.01)
         genl.close()
@@ -411,7 +372,7 @@ def test_closing_the_client_fails_waiting_requests() -> None:
             with pytest.raises(OSError) as closed:
                 await task
             assert closed.value.errno == errno.EBADF
-        assert kernel.fake.transports == []
+        assert kernel.transports == []
 
     on_demo(body)
 
@@ -419,12 +380,12 @@ def test_closing_the_client_fails_waiting_requests() -> None:
 
 
 def test_dump_resumed_after_close_fails_with_ebadf() -> None:
-    kernel = GenlKernel()
+    kernel = demo_kernel()
 
     async def body() -> None:
-        async with AsyncGenlClient(transport_factory=kernel.fake.transport, timeout=1) as genl:
+        async with AsyncGenlClient(transport_factory=kernel.transport, timeout=1) as genl:
             fam = await demo(genl)
-            kernel.hold_tail = True
+            kernel.stall_dumps()
             dump = fam.dump("list", {"count": 8})
             assert [(await anext(dump))["msg"] for _ in range(2)] == items(2)  # all it has
             genl.close()
@@ -457,10 +418,10 @@ def test_bad_and_missing_attributes_are_named() -> None:
 
 def test_stale_family_id_is_re_resolved() -> None:
     async def body(kernel: GenlKernel, genl: AsyncGenlClient, fam: AsyncFamilyHandle[Any]) -> None:
-        kernel.demo_id = 43  # the module was reloaded behind the cache's back
+        reload(kernel, 43)  # the module was reloaded behind the cache's back
         assert (await fam.do("echo", {"msg": "moved"}))["msg"] == "moved"
         assert fam.id == 43
-        kernel.demo_id = 44  # and again: a dump follows it too
+        reload(kernel, 44)  # and again: a dump follows it too
         assert [m["msg"] for m in await collect(fam.dump("list", {"count": 2}))] == items(2)
         assert fam.id == 44
 
@@ -469,16 +430,14 @@ def test_stale_family_id_is_re_resolved() -> None:
 
 def test_nlctrl_events_refresh_the_cache() -> None:
     async def body(kernel: GenlKernel, genl: AsyncGenlClient, fam: AsyncFamilyHandle[Any]) -> None:
-        asked = kernel.getfamily
+        asked = getfamily_asked(kernel)
         await genl.resolve("demo")
-        assert kernel.getfamily == asked  # served from the cache
-        kernel.demo_id = 44
-        event = build_genl_message(c.GENL_ID_CTRL, c.CTRL_CMD_DELFAMILY, 2, 0, 0, 0,
-                                   family_message("demo", 42, {})[c.GENL_HDRLEN:])  # fmt: skip
-        assert kernel.fake.multicast(CTRL_NOTIFY, event) == 1
+        assert getfamily_asked(kernel) == asked  # served from the cache
+        assert len(kernel.members(NOTIFY_GROUP)) == 1  # the cache's watcher hears nlctrl
+        reload(kernel, 44)  # nlctrl announces the family's going and coming
         await asyncio.sleep(0.05)  # let the loop's reader take it
         assert (await genl.resolve("demo")).id == 44
-        assert kernel.getfamily == asked + 1
+        assert getfamily_asked(kernel) == asked + 1
 
     on_demo(body)
 
@@ -493,10 +452,10 @@ def test_notifications_and_overrun() -> None:
         assert fam.subscriptions == {"events": 7}
         (listener,) = kernel.members(7)
         assert listener.port != genl.sock.port  # a socket of its own
-        kernel.fake.multicast(7, kernel.event("one"))
-        kernel.fake.inject_enobufs(to=listener)
-        kernel.fake.multicast(7, kernel.event("two"))
-        kernel.fake.multicast(7, build_genl_message(99, 1, 1, 0, 0, 0))  # other family
+        event(kernel, "one")
+        kernel.inject_enobufs(to=listener)
+        event(kernel, "two")
+        kernel.multicast(7, build_genl_message(99, 1, 1, 0, 0, 0))  # other family
         seen = [e async for e in fam.notifications(timeout=0.2)]
         assert isinstance(seen[0], Overrun)  # the kernel reports the overflow first
         assert [(e.op, e["msg"]) for e in seen[1:]] == [("event", "one"), ("event", "two")]
@@ -505,22 +464,19 @@ def test_notifications_and_overrun() -> None:
         return kernel
 
     kernel = on_demo(body)
-    assert kernel.fake.transports == []  # every socket closed with the client
+    assert kernel.transports == []  # every socket closed with the client
 
 
 def test_groups_are_joined_again_after_the_family_is_registered_again() -> None:
     async def body(kernel: GenlKernel, genl: AsyncGenlClient, fam: AsyncFamilyHandle[Any]) -> None:
         fam.subscribe("events")
         (listener,) = kernel.members(7)
-        kernel.demo_id = 50  # the module came back, its group renumbered
-        announce = family_message("demo", 50, {"events": 9})[c.GENL_HDRLEN :]
-        kernel.fake.multicast(CTRL_NOTIFY, build_genl_message(
-            c.GENL_ID_CTRL, c.CTRL_CMD_NEWFAMILY, 2, 0, 0, 0, announce))  # fmt: skip
+        reload(kernel, 50, {"events": 9})  # the module came back, its group renumbered
         assert [e async for e in fam.notifications(timeout=0.1)] == []  # taken in, not shown
         assert fam.id == 50 and fam.groups == {"events": 9}
         assert fam.subscriptions == {"events": 9}
         assert kernel.members(7) == [] and kernel.members(9) == [listener]
-        kernel.fake.multicast(9, kernel.event("back"))
+        event(kernel, "back")
         assert [e["msg"] async for e in fam.notifications(timeout=0.2)] == ["back"]
         assert (await fam.do("echo", {"msg": "new id"}))["msg"] == "new id"
 
@@ -529,12 +485,12 @@ def test_groups_are_joined_again_after_the_family_is_registered_again() -> None:
 
 def test_closing_a_client_handle_closes_only_its_notification_socket() -> None:
     async def body(kernel: GenlKernel, genl: AsyncGenlClient, fam: AsyncFamilyHandle[Any]) -> None:
-        opened = len(kernel.fake.transports)
+        opened = len(kernel.transports)
         fam.subscribe("events")
-        assert len(kernel.fake.transports) == opened + 1
+        assert len(kernel.transports) == opened + 1
         async with fam:
             pass
-        assert len(kernel.fake.transports) == opened and kernel.members(7) == []
+        assert len(kernel.transports) == opened and kernel.members(7) == []
         assert (await fam.do("echo", {"msg": "still"}))["msg"] == "still"  # the client's socket
         with pytest.raises(GenetlinkError, match="subscribe"):
             fam.notifications(timeout=0.1)
@@ -544,37 +500,37 @@ def test_closing_a_client_handle_closes_only_its_notification_socket() -> None:
 
 def test_socket_options_reach_every_socket() -> None:
     rcvbuf = (socket.SOL_SOCKET, 33)  # SO_RCVBUFFORCE, tried first
-    kernel = GenlKernel()
+    kernel = demo_kernel()
 
     async def body() -> None:
         async with client(kernel, rcvbuf=1 << 20, max_in_flight=4) as genl:
             fam = await demo(genl)
             fam.subscribe("events")
-            assert len(kernel.fake.transports) == 3  # requests, the cache's watcher, events
-            assert {t.options.get(rcvbuf) for t in kernel.fake.transports} == {1 << 20}
+            assert len(kernel.transports) == 3  # requests, the cache's watcher, events
+            assert {t.options.get(rcvbuf) for t in kernel.transports} == {1 << 20}
             assert genl.sock.engine.max_in_flight == 4
-        async with await open_family_async(DEMO, transport_factory=kernel.fake.transport,
+        async with await open_family_async(DEMO, transport_factory=kernel.transport,
                                            rcvbuf=1 << 20, max_in_flight=4) as spec:  # fmt: skip
             spec.subscribe("events")
-            assert len(kernel.fake.transports) == 2  # requests, events
-            assert {t.options.get(rcvbuf) for t in kernel.fake.transports} == {1 << 20}
+            assert len(kernel.transports) == 2  # requests, events
+            assert {t.options.get(rcvbuf) for t in kernel.transports} == {1 << 20}
             assert spec.sock.engine.max_in_flight == 4
         async with await spec_client(kernel) as spec:
             assert spec.sock.engine.max_in_flight == 32
 
     run(body)
-    assert kernel.fake.transports == []
+    assert kernel.transports == []
 
 
 # -- handles from open_family_async ---------------------------------------------------------
 
 
 def spec_client(kernel: GenlKernel) -> Awaitable[AsyncFamilyHandle[Any]]:
-    return open_family_async(DEMO, transport_factory=kernel.fake.transport, timeout=WAIT)
+    return open_family_async(DEMO, transport_factory=kernel.transport, timeout=WAIT)
 
 
 def test_spec_client_verbs() -> None:
-    kernel = GenlKernel()
+    kernel = demo_kernel()
 
     async def body() -> None:
         async with await spec_client(kernel) as fam:
@@ -593,30 +549,30 @@ def test_spec_client_verbs() -> None:
             assert fam.subscribe("events") == 7
             (listener,) = kernel.members(7)
             assert listener.port != fam.sock.port  # notifications on a socket of their own
-            kernel.fake.multicast(7, kernel.event("hi"))
+            event(kernel, "hi")
             events = [e async for e in fam.notifications(timeout=0.2)]
             assert [e["msg"] for e in events] == ["hi"]
-        assert kernel.fake.transports == []
+        assert kernel.transports == []
 
     run(body)
 
 
 def test_spec_client_unknown_family_closes_its_socket() -> None:
-    kernel = GenlKernel()
+    kernel = demo_kernel()
     other = declare_family("absent", attributes={"a": (1, "u32")}, operations={"x": (1, ["a"])})
     with pytest.raises(FamilyNotFound):
-        run(lambda: open_family_async(other, transport_factory=kernel.fake.transport))
-    assert kernel.fake.transports == []
+        run(lambda: open_family_async(other, transport_factory=kernel.transport))
+    assert kernel.transports == []
     with pytest.raises(FamilyNotFound):
-        open_family(other, transport_factory=kernel.fake.transport)
-    assert kernel.fake.transports == []
+        open_family(other, transport_factory=kernel.transport)
+    assert kernel.transports == []
 
 
 def test_open_family_no_longer_takes_a_transport() -> None:
     """Handles open more than one socket (notifications have their own): a factory, not one
     transport."""
-    kernel = GenlKernel()
-    transport = kernel.fake.transport()
+    kernel = demo_kernel()
+    transport = kernel.transport()
     try:
         with pytest.raises(TypeError):
             open_family(DEMO, transport=transport)
@@ -624,7 +580,7 @@ def test_open_family_no_longer_takes_a_transport() -> None:
             run(lambda: open_family_async(DEMO, transport=transport))
     finally:
         transport.close()
-    assert kernel.fake.transports == []
+    assert kernel.transports == []
 
 
 # -- the blocking front gives the same answers ----------------------------------------------
@@ -636,9 +592,9 @@ def sync_answers(kernel: GenlKernel, fam: FamilyHandle[Any]) -> dict[str, Any]:
     out["do"] = fam.do("echo", {"msg": "a", "count": 2}).to_dict()
     out["ack"] = fam.do("set", {"msg": "x"})
     fam.do("set", {"msg": "x"}, flags="create|excl")
-    flags = [kernel.fake.received[-1].flags]
+    flags = [kernel.received[-1].flags]
     list(fam.dump("list", flags=["append"]))
-    out["flags"] = [*flags, kernel.fake.received[-1].flags]
+    out["flags"] = [*flags, kernel.received[-1].flags]
     with pytest.warns(NetlinkWarning, match="2 replies"):
         out["first"] = fam.do("twice", {"msg": "b"}).to_dict()
     both = fam.do_all("twice", {"msg": "b"})
@@ -659,9 +615,9 @@ def sync_answers(kernel: GenlKernel, fam: FamilyHandle[Any]) -> dict[str, Any]:
         fam.subscribe("nope")
     out["subscribe"] = fam.subscribe("events")
     (listener,) = kernel.members(7)
-    kernel.fake.multicast(7, kernel.event("one"))
-    kernel.fake.inject_enobufs(to=listener)
-    kernel.fake.multicast(7, kernel.event("two"))
+    event(kernel, "one")
+    kernel.inject_enobufs(to=listener)
+    event(kernel, "two")
     out["notifications"] = [e if isinstance(e, Overrun) else e.to_dict()
                             for e in fam.notifications(timeout=0.2)]  # fmt: skip
     fam.unsubscribe("events")
@@ -675,9 +631,9 @@ async def async_answers(kernel: GenlKernel, fam: AsyncFamilyHandle[Any]) -> dict
     out["do"] = (await fam.do("echo", {"msg": "a", "count": 2})).to_dict()
     out["ack"] = await fam.do("set", {"msg": "x"})
     await fam.do("set", {"msg": "x"}, flags="create|excl")
-    flags = [kernel.fake.received[-1].flags]
+    flags = [kernel.received[-1].flags]
     await collect(fam.dump("list", flags=["append"]))
-    out["flags"] = [*flags, kernel.fake.received[-1].flags]
+    out["flags"] = [*flags, kernel.received[-1].flags]
     with pytest.warns(NetlinkWarning, match="2 replies"):
         out["first"] = (await fam.do("twice", {"msg": "b"})).to_dict()
     both = await fam.do_all("twice", {"msg": "b"})
@@ -698,9 +654,9 @@ async def async_answers(kernel: GenlKernel, fam: AsyncFamilyHandle[Any]) -> dict
         fam.subscribe("nope")
     out["subscribe"] = fam.subscribe("events")
     (listener,) = kernel.members(7)
-    kernel.fake.multicast(7, kernel.event("one"))
-    kernel.fake.inject_enobufs(to=listener)
-    kernel.fake.multicast(7, kernel.event("two"))
+    event(kernel, "one")
+    kernel.inject_enobufs(to=listener)
+    event(kernel, "two")
     out["notifications"] = [e if isinstance(e, Overrun) else e.to_dict()
                             async for e in fam.notifications(timeout=0.2)]  # fmt: skip
     fam.unsubscribe("events")
@@ -719,8 +675,8 @@ def comparable(answers: dict[str, Any]) -> dict[str, Any]:
 def test_both_fronts_give_the_same_answers() -> None:
     """One exchange, two drivers: the blocking handles agree with the async ones, whether they
     come from a client or from open_family."""
-    kernel = GenlKernel()
-    with GenlClient(transport_factory=kernel.fake.transport, timeout=WAIT) as genl:
+    kernel = demo_kernel()
+    with GenlClient(transport_factory=kernel.transport, timeout=WAIT) as genl:
         resolved = genl.resolve("demo")
         families = genl.families()
         blocking = sync_answers(kernel, genl.family("demo", DEMO))
@@ -729,10 +685,10 @@ def test_both_fronts_give_the_same_answers() -> None:
         with pytest.raises(NetlinkError) as raw_error:
             raw.do(ECHO, AttrBuilder().put_u32(2, 0))
         raw_blocking.append((raw_error.value.attr_path, raw_error.value.operation))
-    assert kernel.fake.transports == []
-    with open_family(DEMO, transport_factory=kernel.fake.transport, timeout=WAIT) as spec:
+    assert kernel.transports == []
+    with open_family(DEMO, transport_factory=kernel.transport, timeout=WAIT) as spec:
         spec_blocking = sync_answers(kernel, spec)
-    assert kernel.fake.transports == []
+    assert kernel.transports == []
 
     async def body() -> Any:
         async with client(kernel) as agenl:
@@ -748,7 +704,7 @@ def test_both_fronts_give_the_same_answers() -> None:
         return answers, raw_answers, spec_answers
 
     (aresolved, afamilies, answers), raw_answers, spec_answers = run(body)
-    assert kernel.fake.transports == []
+    assert kernel.transports == []
     assert aresolved == resolved and afamilies == families
     assert comparable(answers) == comparable(blocking) == comparable(spec_blocking)
     assert comparable(spec_answers) == comparable(blocking)
@@ -775,16 +731,16 @@ def test_both_fronts_give_the_same_answers() -> None:
 
 
 def test_blocking_streamed_dump_is_lazy_and_can_be_left_early() -> None:
-    kernel = GenlKernel()
-    with GenlClient(transport_factory=kernel.fake.transport, timeout=WAIT) as genl:
+    kernel = demo_kernel()
+    with GenlClient(transport_factory=kernel.transport, timeout=WAIT) as genl:
         fam = genl.family("demo", DEMO)
-        before = kernel.dumps_received()
+        before = dumps_received(kernel)
         dump = fam.dump("list", {"count": 6})
-        assert kernel.dumps_received() == before  # not sent yet
-        kernel.hold_tail = True
+        assert dumps_received(kernel) == before  # not sent yet
+        kernel.stall_dumps()
         assert [next(dump)["msg"], next(dump)["msg"]] == items(2)
-        assert kernel.tail  # the first objects came before the kernel sent the rest
-        kernel.release()
+        assert kernel.stalled  # the first objects came before the kernel sent the rest
+        kernel.release_dumps()
         assert [m["msg"] for m in dump] == items(6)[2:]
 
         failing = fam.dump("list", {"count": 0})
@@ -800,8 +756,8 @@ def test_blocking_streamed_dump_is_lazy_and_can_be_left_early() -> None:
             break
         assert genl.sock.engine.pending == {}  # forgotten; the next dump waits for its end
         assert genl.sock.engine.dump_busy()
-        kernel.hold_tail = False
-        kernel.release()
+        kernel.stall_dumps(False)
+        kernel.release_dumps()
         assert [m["msg"] for m in fam.dump("list", {"count": 5})] == items(5)
         for first in fam.dump("list", {"count": 8}):  # left with the rest already queued
             assert first["msg"] == "item0"
@@ -810,21 +766,21 @@ def test_blocking_streamed_dump_is_lazy_and_can_be_left_early() -> None:
         assert fam.do("echo", {"msg": "after"})["msg"] == "after"
         assert genl.sock.engine.pending == {} and not genl.sock.engine.dump_busy()
 
-        kernel.fake.dump_intr(1)
-        before = kernel.dumps_received()
+        kernel.dump_intr(1)
+        before = dumps_received(kernel)
         seen = []
         with pytest.raises(DumpInterrupted) as interrupted:
             for item in fam.dump("list", {"count": 4}):
                 seen.append(item["msg"])
         assert seen == items(4) and interrupted.value.streamed
-        assert kernel.dumps_received() == before + 1
+        assert dumps_received(kernel) == before + 1
 
 
 def test_blocking_dump_resumed_after_close_fails_with_ebadf() -> None:
-    kernel = GenlKernel()
-    with GenlClient(transport_factory=kernel.fake.transport, timeout=1) as genl:
+    kernel = demo_kernel()
+    with GenlClient(transport_factory=kernel.transport, timeout=1) as genl:
         fam = genl.family("demo", DEMO)
-        kernel.hold_tail = True
+        kernel.stall_dumps()
         dump = fam.dump("list", {"count": 8})
         assert [next(dump)["msg"] for _ in range(2)] == items(2)  # all it has
         genl.close()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import errno
 import pickle
+from typing import Any
 
 import pytest
 
@@ -19,41 +19,29 @@ from genetlink.genl.nlctrl import (
     decode_policy_message,
     op_flag_names,
 )
-from genetlink.testing import FakeKernel, replies
+from genetlink.loader.declare import declare_family
+from genetlink.testing import GenlKernel, ServedFamily
+from genetlink.testing.nlctrl import family_values
 from genetlink.wire import constants as c
-from genetlink.wire.attrs import AttrBuilder, Attrs
+from genetlink.wire.attrs import AttrBuilder
 from genetlink.wire.errors import DecodeError, NetlinkNotFoundError, Overrun
-from genetlink.wire.genl import GENLMSGHDR, build_genl_message
-from genetlink.wire.message import Message, parse_messages
+from genetlink.wire.genl import build_genl_message
+from genetlink.wire.message import parse_messages
 
 
-def ctrl_message(cmd: int, build: AttrBuilder) -> bytes:
-    return build_genl_message(c.GENL_ID_CTRL, cmd, 2, 0, 1, 0, build.bytes())
+def ctrl_message(op: str, values: dict[str, Any]) -> bytes:
+    """An nlctrl message as the fake kernel builds it (from nlctrl.yaml's codec)."""
+    return GenlKernel().nlctrl.message(op, values)
 
 
-def family_attrs(name="demo", family_id=42) -> AttrBuilder:
-    b = AttrBuilder()
-    b.put_string(c.CTRL_ATTR_FAMILY_NAME, name)
-    b.put_u16(c.CTRL_ATTR_FAMILY_ID, family_id)
-    b.put_u32(c.CTRL_ATTR_VERSION, 3)
-    b.put_u32(c.CTRL_ATTR_HDRSIZE, 4)
-    b.put_u32(c.CTRL_ATTR_MAXATTR, 9)
-    ops = b.nest_start(c.CTRL_ATTR_OPS)
-    for index, (op_id, flags) in enumerate([(1, 0x0E), (7, 0x15)], start=1):
-        entry = b.nest_start(index)
-        b.put_u32(c.CTRL_ATTR_OP_ID, op_id).put_u32(c.CTRL_ATTR_OP_FLAGS, flags)
-        b.nest_end(entry)
-    b.nest_end(ops)
-    groups = b.nest_start(c.CTRL_ATTR_MCAST_GROUPS)
-    entry = b.nest_start(1)
-    b.put_u32(c.CTRL_ATTR_MCAST_GRP_ID, 11).put_string(c.CTRL_ATTR_MCAST_GRP_NAME, "events")
-    b.nest_end(entry)
-    b.nest_end(groups)
-    return b
+DEMO_INFO = FamilyInfo(
+    id=42, name="demo", version=3, hdrsize=4, maxattr=9,
+    ops=(OpInfo(1, 0x0E), OpInfo(7, 0x15)), groups=(GroupInfo("events", 11),),
+)  # fmt: skip
 
 
 def test_decode_family():
-    (msg,) = parse_messages(ctrl_message(c.CTRL_CMD_NEWFAMILY, family_attrs()))
+    (msg,) = parse_messages(ctrl_message("newfamily", family_values(DEMO_INFO)))
     info = decode_family(msg)
     assert info == FamilyInfo(
         id=42, name="demo", version=3, hdrsize=4, maxattr=9,
@@ -66,8 +54,7 @@ def test_decode_family():
 
 
 def test_decode_family_needs_id_and_name():
-    b = AttrBuilder().put_string(c.CTRL_ATTR_FAMILY_NAME, "x")
-    (msg,) = parse_messages(ctrl_message(c.CTRL_CMD_NEWFAMILY, b))
+    (msg,) = parse_messages(ctrl_message("newfamily", {"family-name": "x"}))
     with pytest.raises(DecodeError):
         decode_family(msg)
 
@@ -76,32 +63,18 @@ def test_unknown_flag_bits_are_shown():
     assert op_flag_names(0x02 | 0x100) == ("do", "0x100")
 
 
-def policy_message(index: int, attr: int, build_policy) -> bytes:
-    b = AttrBuilder().put_u16(c.CTRL_ATTR_FAMILY_ID, 42)
-    outer = b.nest_start(c.CTRL_ATTR_POLICY)
-    inner = b.nest_start(index)
-    nest = b.nest_start(attr)
-    build_policy(b)
-    b.nest_end(nest)
-    b.nest_end(inner)
-    b.nest_end(outer)
-    return ctrl_message(c.CTRL_CMD_GETPOLICY, b)
+def policy_message(index: int, attr: int, policy: dict[str, Any]) -> bytes:
+    """A CTRL_CMD_GETPOLICY dump message: one attribute's policy in set `index`."""
+    return ctrl_message("getpolicy", {"family-id": 42, "policy": {index: {attr: policy}}})
 
 
 def test_u64_limits_stay_unsigned_and_signed_ones_signed():
-    def u64(b):
-        b.put_u32(c.NL_POLICY_TYPE_ATTR_TYPE, c.AttrType.U64)
-        b.put_u64(c.NL_POLICY_TYPE_ATTR_MIN_VALUE_U, 0)
-        b.put_u64(c.NL_POLICY_TYPE_ATTR_MAX_VALUE_U, 2**64 - 1)
-
-    def s64(b):
-        b.put_u32(c.NL_POLICY_TYPE_ATTR_TYPE, c.AttrType.S64)
-        b.put_s64(c.NL_POLICY_TYPE_ATTR_MIN_VALUE_S, -(2**63))
-        b.put_s64(c.NL_POLICY_TYPE_ATTR_MAX_VALUE_S, 5)
+    u64 = {"type": "u64", "min-value-u": 0, "max-value-u": 2**64 - 1}
+    s64 = {"type": "s64", "min-value-s": -(2**63), "max-value-s": 5}
 
     policy = Policy()
-    for attr, build in ((1, u64), (2, s64)):
-        (msg,) = parse_messages(policy_message(0, attr, build))
+    for attr, limits in ((1, u64), (2, s64)):
+        (msg,) = parse_messages(policy_message(0, attr, limits))
         decode_policy_message(msg, policy)
     assert policy.family_id == 42
     assert policy.sets[0][1] == AttrPolicy("u64", min_value=0, max_value=2**64 - 1)
@@ -113,13 +86,9 @@ def test_u64_limits_stay_unsigned_and_signed_ones_signed():
 
 
 def test_op_policy_and_dump_only_op_ids():
-    b = AttrBuilder().put_u16(c.CTRL_ATTR_FAMILY_ID, 42)
-    outer = b.nest_start(c.CTRL_ATTR_OP_POLICY)
-    entry = b.nest_start(0)  # the kernel's number for a dump-only op
-    b.put_u32(c.CTRL_ATTR_POLICY_DUMP, 1)
-    b.nest_end(entry)
-    b.nest_end(outer)
-    (msg,) = parse_messages(ctrl_message(c.CTRL_CMD_GETPOLICY, b))
+    # 0: the kernel's number for a dump-only op
+    (msg,) = parse_messages(ctrl_message("getpolicy", {"family-id": 42,
+                                                       "op-policy": {0: {"dump": 1}}}))  # fmt: skip
     policy, entries = Policy(), []
     decode_policy_message(msg, policy, entries)
     assert policy.ops == {0: OpPolicy(None, 1)}
@@ -140,42 +109,40 @@ def test_family_not_found_error():
     assert str(again) == str(err) and again.operation == "getfamily"
 
 
-class TableKernel:
-    """Stands in for nlctrl behind a fake kernel: answers getfamily from a table."""
+DEMO = declare_family("demo", attributes={"msg": (1, "string")},
+                      operations={"echo": (1, ["msg"])})  # fmt: skip
+OTHER = declare_family("other", attributes={"msg": (1, "string")},
+                       operations={"echo": (1, ["msg"])})  # fmt: skip
 
-    def __init__(self, families: dict[str, int]) -> None:
-        self.families = families
-        self.asked = 0
-        self.fake = FakeKernel(self.handle)
 
-    def handle(self, req: Message) -> list[bytes]:
+def table_kernel() -> tuple[GenlKernel, ServedFamily]:
+    """nlctrl serving "demo" (id 42)."""
+    kernel = GenlKernel()
+    return kernel, kernel.serve(DEMO, family_id=42)
+
+
+def asked(kernel: GenlKernel) -> int:
+    """How many lookups reached nlctrl; nothing but getfamily does."""
+    for req in kernel.received:
         assert req.type == c.GENL_ID_CTRL and req.data[req.payload_start] == c.CTRL_CMD_GETFAMILY
-        self.asked += 1
-        name = Attrs(req.data, req.payload_start + c.GENL_HDRLEN, req.end).string(
-            c.CTRL_ATTR_FAMILY_NAME
-        )
-        if name not in self.families:
-            return [replies.error(req, errno.ENOENT)]
-        payload = GENLMSGHDR.pack(c.CTRL_CMD_NEWFAMILY, 2, 0)
-        payload += family_attrs(name, self.families[name]).bytes()
-        return [replies.reply(req, c.GENL_ID_CTRL, payload) + replies.ack(req)]
+    return len(kernel.nlctrl.requests)
 
 
 def test_cache_drops_entries_on_nlctrl_events():
-    kernel = TableKernel({"demo": 42})
-    with kernel.fake.socket(c.NETLINK_GENERIC) as sock:
+    kernel, demo = table_kernel()
+    with kernel.socket() as sock:
         cache = FamilyCache(sock.engine)  # no watcher: events are applied by hand here
         assert sock.run(cache.get("demo")).id == 42
-        assert sock.run(cache.get("demo")).id == 42 and kernel.asked == 1
+        assert sock.run(cache.get("demo")).id == 42 and asked(kernel) == 1
         assert cache.lookups == 1
-        (event,) = parse_messages(ctrl_message(c.CTRL_CMD_DELFAMILY, family_attrs("demo", 42)))
+        (event,) = parse_messages(ctrl_message("delfamily", family_values(demo._registered())))
         cache._apply(event)
         assert "demo" not in cache
-        kernel.families["demo"] = 43
-        assert sock.run(cache.get("demo")).id == 43 and kernel.asked == 2
+        demo.reregister(43)  # nobody listens to nlctrl here: the cache learns it by asking
+        assert sock.run(cache.get("demo")).id == 43 and asked(kernel) == 2
         cache._apply(Overrun())
         assert cache.cached("demo") is None
-        del kernel.families["demo"]
+        demo.unregister()
         with pytest.raises(FamilyNotFound):
             sock.run(cache.get("demo"))
         assert "demo" not in cache  # a failed lookup leaves no entry behind
@@ -185,40 +152,38 @@ def test_cache_drops_entries_on_nlctrl_events():
 def test_cache_watcher_socket_applies_nlctrl_events():
     """open_watcher: the cache's own socket, joined to nlctrl's "notify" group, is drained
     (without waiting) before every lookup."""
-    kernel = TableKernel({"demo": 42})
-    with kernel.fake.socket(c.NETLINK_GENERIC) as sock:
-        cache = FamilyCache(sock.engine, open_watcher=lambda: kernel.fake.socket(c.NETLINK_GENERIC))
-        assert sock.run(cache.get("demo")).id == 42 and kernel.asked == 1
-        (watcher,) = [t for t in kernel.fake.transports if c.GENL_ID_CTRL in t.all_groups()]
+    kernel, demo = table_kernel()
+    with kernel.socket() as sock:
+        cache = FamilyCache(sock.engine, open_watcher=kernel.socket)
+        assert sock.run(cache.get("demo")).id == 42 and asked(kernel) == 1
+        (watcher,) = kernel.members(c.GENL_ID_CTRL)
         assert watcher.port != sock.port  # a socket of its own
-        assert sock.run(cache.get("demo")).id == 42 and kernel.asked == 1  # nothing happened
-        kernel.families["demo"] = 43
-        event = ctrl_message(c.CTRL_CMD_DELFAMILY, family_attrs("demo", 42))
-        assert kernel.fake.multicast(c.GENL_ID_CTRL, event) == 1
-        assert sock.run(cache.get("demo")).id == 43 and kernel.asked == 2
-        other = ctrl_message(c.CTRL_CMD_NEWFAMILY, family_attrs("other", 50))
-        kernel.fake.multicast(c.GENL_ID_CTRL, other)  # another family's event: kept
-        assert sock.run(cache.get("demo")).id == 43 and kernel.asked == 2
-        kernel.fake.inject_enobufs(to=watcher)  # lost events: forget everything
-        assert sock.run(cache.get("demo")).id == 43 and kernel.asked == 3
+        assert sock.run(cache.get("demo")).id == 42 and asked(kernel) == 1  # nothing happened
+        demo.reregister(43)  # nlctrl announces DELFAMILY, then NEWFAMILY
+        assert watcher.queued() == 2
+        assert sock.run(cache.get("demo")).id == 43 and asked(kernel) == 2
+        kernel.serve(OTHER, family_id=50)  # another family's event: demo's entry is kept
+        assert sock.run(cache.get("demo")).id == 43 and asked(kernel) == 2
+        kernel.inject_enobufs(to=watcher)  # lost events: forget everything
+        assert sock.run(cache.get("demo")).id == 43 and asked(kernel) == 3
         cache.close()
         assert watcher.closed
 
 
 def test_cache_entries_expire_after_ttl():
-    kernel = TableKernel({"demo": 42})
+    kernel, _ = table_kernel()
     now = [0.0]
-    with kernel.fake.socket(c.NETLINK_GENERIC) as sock:
+    with kernel.socket() as sock:
         cache = FamilyCache(sock.engine, ttl=10, clock=lambda: now[0])
         sock.run(cache.get("demo"))
         now[0] = 9.0
         sock.run(cache.get("demo"))
-        assert kernel.asked == 1
+        assert asked(kernel) == 1
         now[0] = 10.5
         sock.run(cache.get("demo"))
-        assert kernel.asked == 2
+        assert asked(kernel) == 2
         sock.run(cache.refresh("demo"))  # whatever is cached
-        assert kernel.asked == 3
+        assert asked(kernel) == 3
 
 
 def test_genl_message_and_lazy_replies():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import errno
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +28,11 @@ from genetlink.loader import load_spec
 from genetlink.loader.draft import spec_text
 from genetlink.loader.spec import build_family, load_spec_text
 from genetlink.schema.model import Family
-from genetlink.testing import FakeKernel, replies
+from genetlink.testing import GenlKernel
 from genetlink.wire import constants as c
 from genetlink.wire.attrs import AttrBuilder, Attrs
 from genetlink.wire.genl import genl_payload
-from genetlink.wire.message import Message, build_message, parse_messages
+from genetlink.wire.message import build_message, parse_messages
 
 REPO = Path(__file__).resolve().parents[2]
 DO = c.GENL_CMD_CAP_DO | c.GENL_CMD_CAP_HASPOL
@@ -457,91 +456,52 @@ def test_deep_policy_chains_end_in_a_typed_error() -> None:
 # -- the exchange, over a fake kernel ---------------------------------------------------------
 
 
-def _family_payload(info: FamilyInfo) -> bytes:
-    b = AttrBuilder().put_u16(c.CTRL_ATTR_FAMILY_ID, info.id)
-    b.put_string(c.CTRL_ATTR_FAMILY_NAME, info.name).put_u32(c.CTRL_ATTR_VERSION, info.version)
-    b.put_u32(c.CTRL_ATTR_HDRSIZE, info.hdrsize).put_u32(c.CTRL_ATTR_MAXATTR, info.maxattr)
-    ops = b.nest_start(c.CTRL_ATTR_OPS)
-    for i, op in enumerate(info.ops, 1):
-        entry = b.nest_start(i)
-        b.put_u32(c.CTRL_ATTR_OP_ID, op.id).put_u32(c.CTRL_ATTR_OP_FLAGS, op.flags)
-        b.nest_end(entry)
-    b.nest_end(ops)
-    groups = b.nest_start(c.CTRL_ATTR_MCAST_GROUPS)
-    for i, g in enumerate(info.groups, 1):
-        entry = b.nest_start(i)
-        b.put_string(c.CTRL_ATTR_MCAST_GRP_NAME, g.name).put_u32(c.CTRL_ATTR_MCAST_GRP_ID, g.id)
-        b.nest_end(entry)
-    b.nest_end(groups)
-    return genl_payload(c.CTRL_CMD_NEWFAMILY, 2, b.bytes())
-
-
-_LIMITS = {"min_value": "min_value_u", "max_value": "max_value_u", "min_length": "min_length",
-           "max_length": "max_length", "policy_idx": "policy_idx",
-           "policy_maxtype": "policy_maxtype"}  # fmt: skip
-
-
-def _policy_payloads(kernel: KernelFamily) -> list[bytes]:
-    out = []
-    for op_id, pair in kernel.policy.ops.items():
-        b = AttrBuilder().put_u16(c.CTRL_ATTR_FAMILY_ID, kernel.info.id)
-        nest = b.nest_start(c.CTRL_ATTR_OP_POLICY)
-        entry = b.nest_start(op_id)
-        if pair.do is not None:
-            b.put_u32(c.CTRL_ATTR_POLICY_DO, pair.do)
-        if pair.dump is not None:
-            b.put_u32(c.CTRL_ATTR_POLICY_DUMP, pair.dump)
-        b.nest_end(entry)
-        b.nest_end(nest)
-        out.append(genl_payload(c.CTRL_CMD_GETPOLICY, 2, b.bytes()))
-    for index, attrs in kernel.policy.sets.items():
-        for number, pol in attrs.items():
-            b = AttrBuilder().put_u16(c.CTRL_ATTR_FAMILY_ID, kernel.info.id)
-            outer = b.nest_start(c.CTRL_ATTR_POLICY)
-            inner = b.nest_start(index)
-            limits = {_LIMITS[k]: v for k, v in pol.to_dict().items() if k != "type"
-                      for k in [k.replace("-", "_")]}  # fmt: skip
-            kind = c.AttrType[pol.type.upper().replace("-", "_")]
-            b.put(number | c.NLA_F_NESTED, replies.policy_attrs(kind, **limits))
-            b.nest_end(inner)
-            b.nest_end(outer)
-            out.append(genl_payload(c.CTRL_CMD_GETPOLICY, 2, b.bytes()))
-    return out
-
-
-def fake_nlctrl(kernel: KernelFamily) -> FakeKernel:
-    def handler(req: Message) -> list[bytes]:
-        cmd = req.data[req.payload_start]
-        if cmd == c.CTRL_CMD_GETFAMILY:
-            name = Attrs(req.data, req.payload_start + c.GENL_HDRLEN, req.end).string(
-                c.CTRL_ATTR_FAMILY_NAME)  # fmt: skip
-            if name != kernel.info.name:
-                return [replies.error(req, errno.ENOENT)]
-            return [replies.reply(req, c.GENL_ID_CTRL, _family_payload(kernel.info))
-                    + replies.ack(req)]  # fmt: skip
-        return replies.dump(req, c.GENL_ID_CTRL, _policy_payloads(kernel))
-
-    return FakeKernel(handler)
+def fake_nlctrl(kernel: KernelFamily) -> GenlKernel:
+    """nlctrl of a kernel that has `kernel`'s family: served from the numbers-only model of
+    it, reporting its policy."""
+    fake = GenlKernel()
+    groups = {g.name: g.id for g in kernel.info.groups}
+    fake.serve(build_schema(kernel, None), family_id=kernel.info.id, groups=groups,
+               policy=kernel.policy)  # fmt: skip
+    return fake
 
 
 def test_introspect_and_kernel_family_over_nlctrl(tmp_path: Path) -> None:
     fake = fake_nlctrl(DEMO)
     (tmp_path / "demo.h").write_text(DEMO_H)
-    with fake.socket(c.NETLINK_GENERIC) as sock:
+    with fake.socket() as sock:
         got = sock.run(introspect(sock.engine, "demo"))
-        assert got.info == DEMO.info
-        assert got.policy.ops == DEMO.policy.ops
-        assert {i: {n: p.type for n, p in s.items()} for i, s in got.policy.sets.items()} == {
-            i: {n: p.type for n, p in s.items()} for i, s in DEMO.policy.sets.items()}  # fmt: skip
+        assert got.info == fake.families["demo"].info  # what nlctrl said, decoded
+        assert [op.id for op in got.info.ops] == [op.id for op in DEMO.info.ops]
+        assert got.info.groups == DEMO.info.groups
+        assert got.policy == dataclasses.replace(DEMO.policy, family_id=30)
         family = sock.run(kernel_family(sock.engine, "demo", include_dir=str(tmp_path)))
     assert family.operations["get"].value == 1
     assert family.attribute_sets["addr"]["port"].type == "u16"
 
 
+def test_introspection_of_a_family_served_from_its_spec_gives_the_spec_back() -> None:
+    """The genltest spec served: its policy as the module registers it (global, maxattr 3),
+    which introspection with the module's header turns into the spec's names and checks."""
+    fake = GenlKernel()
+    fake.serve("genltest", family_id=60)
+    found = header_for("genltest", REPO / "kernel" / "genltest" / "genltest_uapi.h")
+    with fake.socket() as sock:
+        got = sock.run(introspect(sock.engine, "genltest"))
+    assert got.info.maxattr == 3 and [(o.id, o.flags) for o in got.info.ops] == [(1, DO), (2, DUMP)]
+    assert got.policy.sets == {0: {1: AttrPolicy("nul-string", max_length=256),
+                                   2: AttrPolicy("u32", 1, 10000), 3: U32}}  # fmt: skip
+    family = roundtrip(got, found)
+    spec = load_spec(REPO / "src" / "genetlink" / "specs" / "genltest.yaml")
+    report = compare_names(family, spec)
+    assert report.wrong == [] and (report.ops.right, report.attrs.right) == (2, 3)
+    assert family.attribute_sets["genltest"]["msg"].checks.max_len == 256
+
+
 # -- `genetlink spec draft` ------------------------------------------------------------------
 
 
-def _run_draft(argv: list[str], fake: FakeKernel, monkeypatch: pytest.MonkeyPatch) -> int:
+def _run_draft(argv: list[str], fake: GenlKernel, monkeypatch: pytest.MonkeyPatch) -> int:
     import genetlink.socket
 
     real = genetlink.socket.NetlinkSocket

@@ -1,11 +1,10 @@
 """Requests checked against hand-built kernel policies before sending: `validate_request`
-directly, and `validate=True` on family handles over a fake kernel whose nlctrl reports the
-same policies (CTRL_CMD_GETPOLICY)."""
+directly, and `validate=True` on family handles over genetlink.testing's GenlKernel, whose
+nlctrl reports the same policies (CTRL_CMD_GETPOLICY)."""
 
 from __future__ import annotations
 
 import asyncio
-import errno
 import struct
 from typing import Any
 
@@ -17,11 +16,10 @@ from genetlink.codec.family import FamilyCodec
 from genetlink.genl.nlctrl import AttrPolicy, OpPolicy, Policy
 from genetlink.genl.validate import validate_request
 from genetlink.loader.declare import declare_family
-from genetlink.testing import FakeKernel, replies
+from genetlink.testing import GenlKernel
 from genetlink.wire import constants as c
-from genetlink.wire.attrs import AttrBuilder, Attrs
+from genetlink.wire.attrs import AttrBuilder
 from genetlink.wire.errors import EncodeError
-from genetlink.wire.genl import GENLMSGHDR
 from genetlink.wire.message import Message
 
 POLICY = Policy(
@@ -149,79 +147,25 @@ def test_fixed_header_is_skipped() -> None:
 
 # -- validate=True on family handles (PolicyValidator's successor) ------------------------------
 
-SIGNED = {"s8", "s16", "s32", "s64", "sint"}
-
-
-def policy_nest(policy: AttrPolicy) -> bytes:
-    """An AttrPolicy as the kernel writes it (NL_POLICY_TYPE_ATTR_*)."""
-    signed = policy.type in SIGNED
-    limits: dict[str, int] = {}
-    if policy.min_value is not None:
-        limits["min_value_s" if signed else "min_value_u"] = policy.min_value
-    if policy.max_value is not None:
-        limits["max_value_s" if signed else "max_value_u"] = policy.max_value
-    for key in ("min_length", "max_length", "policy_idx", "policy_maxtype", "bitfield32_mask",
-                "mask"):  # fmt: skip
-        value = getattr(policy, key)
-        if value is not None:
-            limits[key] = value
-    return replies.policy_attrs(c.AttrType[policy.type.upper().replace("-", "_")], **limits)
-
-
-def policy_payloads(family_id: int, policy: Policy) -> list[bytes]:
-    """CTRL_CMD_GETPOLICY dump messages: one per operation, one per attribute of each set."""
-    header = GENLMSGHDR.pack(c.CTRL_CMD_GETPOLICY, 2, 0)
-    out = []
-    for op_id, pair in policy.ops.items():
-        b = AttrBuilder().put_u16(c.CTRL_ATTR_FAMILY_ID, family_id)
-        outer = b.nest_start(c.CTRL_ATTR_OP_POLICY)
-        entry = b.nest_start(op_id)
-        if pair.do is not None:
-            b.put_u32(c.CTRL_ATTR_POLICY_DO, pair.do)
-        if pair.dump is not None:
-            b.put_u32(c.CTRL_ATTR_POLICY_DUMP, pair.dump)
-        b.nest_end(entry)
-        b.nest_end(outer)
-        out.append(header + b.bytes())
-    for index, attrs in policy.sets.items():
-        for number, attr in attrs.items():
-            b = AttrBuilder().put_u16(c.CTRL_ATTR_FAMILY_ID, family_id)
-            outer = b.nest_start(c.CTRL_ATTR_POLICY)
-            inner = b.nest_start(index)
-            b.put(number | c.NLA_F_NESTED, policy_nest(attr))
-            b.nest_end(inner)
-            b.nest_end(outer)
-            out.append(header + b.bytes())
-    return out
-
 
 class PolicyKernel:
-    """nlctrl knows family "fam" (id `fam_id`, which a module reload changes) and reports
-    POLICY for it; the family ACKs every request without checking anything."""
+    """nlctrl knows family "fam" (id 7, which a module reload changes) and reports POLICY for
+    it; the family ACKs every request without checking anything."""
 
     def __init__(self) -> None:
-        self.fam_id = 7
-        self.getpolicy = 0
-        self.requests: list[Message] = []
-        self.fake = FakeKernel(self.handle)
+        self.genl = GenlKernel()
+        self.fam = self.genl.serve(FAMILY, family_id=7, policy=POLICY, validate=False)
+        self.fam.do("get")(lambda request: None)
+        self.transport = self.genl.transport
 
-    def handle(self, req: Message) -> list[bytes]:
-        if req.type == c.GENL_ID_CTRL:
-            cmd = req.data[req.payload_start]
-            attrs = Attrs(req.data, req.payload_start + c.GENL_HDRLEN, req.end)
-            if attrs.string(c.CTRL_ATTR_FAMILY_NAME) != "fam":
-                return [replies.error(req, errno.ENOENT)]
-            if cmd == c.CTRL_CMD_GETPOLICY:
-                self.getpolicy += 1
-                return replies.dump(req, c.GENL_ID_CTRL, policy_payloads(self.fam_id, POLICY))
-            b = AttrBuilder().put_u16(c.CTRL_ATTR_FAMILY_ID, self.fam_id)
-            b.put_string(c.CTRL_ATTR_FAMILY_NAME, "fam").put_u32(c.CTRL_ATTR_VERSION, 1)
-            payload = GENLMSGHDR.pack(c.CTRL_CMD_NEWFAMILY, 2, 0) + b.bytes()
-            return [replies.reply(req, c.GENL_ID_CTRL, payload) + replies.ack(req)]
-        if req.type != self.fam_id:
-            return [replies.error(req, errno.ENOENT)]  # a stale family id
-        self.requests.append(req)
-        return [replies.ack(req)]
+    @property
+    def requests(self) -> list[Message]:
+        return [r.message for r in self.fam.requests]
+
+    @property
+    def getpolicy(self) -> int:
+        """How many CTRL_CMD_GETPOLICY dumps nlctrl answered."""
+        return sum(r.op == "getpolicy" for r in self.genl.nlctrl.requests)
 
     def sent(self) -> list[bytes]:
         """The bodies (after the genlmsghdr) of the family requests that reached the kernel."""
@@ -230,13 +174,13 @@ class PolicyKernel:
 
 def test_the_fake_kernel_reports_the_policy() -> None:
     kernel = PolicyKernel()
-    with GenlClient(transport_factory=kernel.fake.transport, timeout=5) as genl:
+    with GenlClient(transport_factory=kernel.transport, timeout=5) as genl:
         assert genl.policy("fam") == POLICY
 
 
 def test_validate_true_encodes_caches_and_checks() -> None:
     kernel = PolicyKernel()
-    with GenlClient(transport_factory=kernel.fake.transport, timeout=5) as genl:
+    with GenlClient(transport_factory=kernel.transport, timeout=5) as genl:
         fam = genl.family("fam", FAMILY)
         assert fam.do("get", {"ifindex": 3}, validate=True) is None  # a plain ACK
         assert kernel.sent() == [body(("put_u32", 1, 3))]
@@ -248,7 +192,7 @@ def test_validate_true_encodes_caches_and_checks() -> None:
         assert kernel.getpolicy == 1  # the kernel's policy is fetched once
         fam.do("get", {"ifindex": 0})  # validate=False (the default): sent as is
         assert len(kernel.requests) == 2 and kernel.getpolicy == 1
-        kernel.fam_id = 8  # the module was reloaded: its policy may have changed too
+        kernel.fam.reregister(8)  # the module was reloaded: its policy may have changed too
         fam.do("get", {}, validate=True)
         assert fam.id == 8 and len(kernel.requests) == 3
         fam.do("get", {}, validate=True)
@@ -257,7 +201,7 @@ def test_validate_true_encodes_caches_and_checks() -> None:
 
 def test_validate_true_without_codec() -> None:
     kernel = PolicyKernel()
-    with GenlClient(transport_factory=kernel.fake.transport, timeout=5) as genl:
+    with GenlClient(transport_factory=kernel.transport, timeout=5) as genl:
         fam = genl.family("fam")
         assert fam.do(1, validate=True) is None
         assert kernel.sent() == [b""]
@@ -272,7 +216,7 @@ def test_validate_true_on_the_async_front() -> None:
     kernel = PolicyKernel()
 
     async def body_() -> None:
-        async with AsyncGenlClient(transport_factory=kernel.fake.transport, timeout=5) as genl:
+        async with AsyncGenlClient(transport_factory=kernel.transport, timeout=5) as genl:
             fam = await genl.family("fam", FAMILY)
             assert await fam.do("get", {"ifindex": 3}, validate=True) is None
             with pytest.raises(EncodeError, match=r"get do: \.ifindex \(\.1\): 0 is below"):

@@ -6,7 +6,8 @@ kernel's port id 0 as their sender. `FakeTransport` is the socket-like object th
 `NetlinkSocket(..., transport=...)` and `AsyncNetlinkSocket(..., transport=...)` drive: it has
 a real file descriptor that is readable while replies are queued, so asyncio's `add_reader`
 works. Faults are armed on the kernel and hit the next answers: ENOBUFS, NLM_F_DUMP_INTR,
-an oversized (truncated) datagram, malformed lengths, a spoofed sender port.
+an oversized (truncated) datagram, malformed lengths, a spoofed sender port, dumps that
+stall after their first datagram until released, answers that come late.
 
     kernel = FakeKernel(lambda req: [replies.ack(req)])
     with kernel.socket() as sock:
@@ -261,6 +262,9 @@ class FakeKernel:
         self._next_port = 0x1000
         self._dump_intr: int | None = 0
         self._faults: deque[Callable[[Datagram], Datagram]] = deque()
+        self._stall: int | None = None  # datagrams of a dump sent before it stalls
+        self._delay = 0.0  # seconds before answers are sent
+        self._stalled: list[tuple[FakeTransport, Datagram]] = []
 
     # -- sockets -------------------------------------------------------------------------------
 
@@ -313,12 +317,25 @@ class FakeKernel:
 
     def multicast(self, group: int, data: bytes, *, port: int = 0) -> int:
         """Deliver `data` to every socket in `group`; returns how many got it."""
-        with self._lock:
-            members = [t for t in self.transports if group in t.all_groups()]
+        members = self.members(group)
         mask = 1 << (group - 1) if group <= 32 else 0
         for member in members:
             member.push(Datagram(data, port, mask))
         return len(members)
+
+    def members(self, group: int) -> list[FakeTransport]:
+        """The open sockets in multicast `group`."""
+        with self._lock:
+            return [t for t in self.transports if group in t.all_groups()]
+
+    def clear_group(self, group: int) -> None:
+        """Make every socket leave `group`, as the kernel does when the group goes away (a
+        Generic Netlink family unregistered: netlink_clear_multicast_users)."""
+        with self._lock:
+            for transport in self.transports:
+                transport.memberships.discard(group)
+                if group <= 32:
+                    transport.groups &= ~(1 << (group - 1))
 
     def _only(self) -> FakeTransport:
         with self._lock:
@@ -333,9 +350,7 @@ class FakeKernel:
         if groups:  # user multicast: every member but the sender, with the group as address
             for bit in range(32):
                 if groups >> bit & 1:
-                    with self._lock:
-                        members = [t for t in self.transports if bit + 1 in t.all_groups()]
-                    for member in members:
+                    for member in self.members(bit + 1):
                         if member is not sender:
                             member.push(Datagram(data, sender.port, 1 << bit))
         if port:
@@ -358,9 +373,26 @@ class FakeKernel:
                 answers = [replies.set_flags(d, c.NLM_F_DUMP_INTR) for d in answers]
             if is_dump and answers:
                 sender.dump_running = True
-            for index, answer in enumerate(answers):
-                last = is_dump and index == len(answers) - 1
-                sender.push(self._apply_faults(Datagram(answer, ends_dump=last)))
+            datagrams = [Datagram(answer, ends_dump=is_dump and index == len(answers) - 1)
+                         for index, answer in enumerate(answers)]  # fmt: skip
+            if is_dump and self._stall is not None:
+                with self._lock:
+                    self._stalled += [(sender, d) for d in datagrams[self._stall :]]
+                datagrams = datagrams[: self._stall]
+            if self._delay:
+                self._later(sender, datagrams, self._delay)
+                continue
+            for datagram in datagrams:
+                sender.push(self._apply_faults(datagram))
+
+    def _later(self, sender: FakeTransport, datagrams: list[Datagram], delay: float) -> None:
+        def send() -> None:
+            for datagram in datagrams:
+                sender.push(self._apply_faults(datagram))
+
+        timer = threading.Timer(delay, send)
+        timer.daemon = True
+        timer.start()
 
     # -- faults --------------------------------------------------------------------------------
 
@@ -380,6 +412,32 @@ class FakeKernel:
                 self._dump_intr -= 1
                 return True
             return False
+
+    def delay_answers(self, seconds: float = 0.0) -> None:
+        """Send the answers to the requests that follow `seconds` late, from a timer thread
+        (a busy kernel); 0 answers at once again."""
+        self._delay = seconds
+
+    def stall_dumps(self, on: bool = True, *, after: int = 1) -> None:
+        """Answer dumps with their first `after` datagrams only, the rest held back until
+        `release_dumps()`: a kernel slow to fill the rest of a dump. The socket's dump runs
+        until its reader takes the held-back end, as in the kernel."""
+        self._stall = after if on else None
+
+    @property
+    def stalled(self) -> int:
+        """How many datagrams of stalled dumps are held back."""
+        with self._lock:
+            return len(self._stalled)
+
+    def release_dumps(self) -> int:
+        """Send the held-back datagrams of stalled dumps (armed faults apply); returns how
+        many were sent."""
+        with self._lock:
+            held, self._stalled = self._stalled, []
+        for transport, datagram in held:
+            transport.push(self._apply_faults(datagram))
+        return len(held)
 
     def truncate_next(self, size: int = 1 << 17) -> None:
         """Grow the next answer datagram to `size` bytes (a NOOP message fills it), so it is

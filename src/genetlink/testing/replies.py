@@ -112,29 +112,48 @@ def done(
     return build_message(c.NLMSG_DONE, flags, request.seq, request.port, _S32.pack(error) + tlvs)
 
 
+#: The size of the kernel's first dump skb, SKB_WITH_OVERHEAD(4096) on x86-64 (NLMSG_GOODSIZE):
+#: how many bytes of a dump the first datagram holds.
+NLMSG_GOODSIZE = 3776
+
+
 def dump(
     request: Message,
     msg_type: int,
     payloads: Iterable[bytes],
     *,
-    per_datagram: int = 1,
+    per_datagram: int | None = 1,
+    max_size: int | None = None,
     flags: int = c.NLM_F_MULTI,
     error: int = 0,
+    message: str | None = None,
 ) -> list[bytes]:
     """A whole dump answer: datagrams of `per_datagram` parts each, NLMSG_DONE in the last.
 
-    `flags` is applied to every part (drop NLM_F_MULTI to mimic families that forget it; add
-    NLM_F_DUMP_INTR to mimic an interrupted dump); a negative `error` ends the dump with it.
+    `max_size` packs the parts into datagrams of at most that many bytes instead, as the
+    kernel fills each skb (`per_datagram=None, max_size=NLMSG_GOODSIZE`); with both, both
+    limits hold. `flags` is applied to every part (drop NLM_F_MULTI to mimic families that
+    forget it; add NLM_F_DUMP_INTR to mimic an interrupted dump); a negative `error` ends the
+    dump with it, `message` is the ext-ACK text of the NLMSG_DONE.
     """
-    parts = [reply(request, msg_type, p, flags) for p in payloads]
-    datagrams = [
-        b"".join(parts[i : i + per_datagram]) for i in range(0, len(parts), max(per_datagram, 1))
-    ]
-    end = done(request, error, flags=c.NLM_F_MULTI | (flags & c.NLM_F_DUMP_INTR))
-    if datagrams and len(parts) % max(per_datagram, 1):
-        datagrams[-1] += end  # DONE shares the last datagram when there is room, as in the kernel
-    else:
-        datagrams.append(end)
+    per = None if per_datagram is None else max(per_datagram, 1)
+    datagrams: list[bytes] = []
+    count = 0  # parts in the last datagram
+
+    def add(part: bytes) -> None:
+        nonlocal count
+        fits = datagrams and (per is None or count < per)
+        if fits and (max_size is None or len(datagrams[-1]) + len(part) <= max_size):
+            datagrams[-1] += part
+            count += 1
+        else:
+            datagrams.append(part)
+            count = 1
+
+    for payload in payloads:
+        add(reply(request, msg_type, payload, flags))
+    # DONE shares the last datagram when there is room, as in the kernel
+    add(done(request, error, flags=c.NLM_F_MULTI | (flags & c.NLM_F_DUMP_INTR), message=message))
     return datagrams
 
 
