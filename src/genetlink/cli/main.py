@@ -26,6 +26,7 @@ COMMANDS = {
     "dump": "ops",
     "monitor": "monitor",
     "spec": "spec",
+    "stubs": "stubs",
 }
 
 
