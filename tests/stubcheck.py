@@ -46,6 +46,8 @@ def views(module: ModuleType, family: Family) -> dict[str, type]:
     handle = getattr(module, f"{camel(family.name)}Handle")
     found: dict[str, type] = {}
     for method in ("do", "dump"):
+        if not hasattr(handle, method):  # a family without requests of that kind
+            continue
         for hints in signatures(handle, method):
             result = hints["return"]
             view = get_args(result)[0]  # View | None, Iterator[View]

@@ -25,7 +25,7 @@ def misuse() -> None:
     features: list[int] = dev["xdp-features"]  # error: assignment reportAssignmentType
     dev["ifindex"] = 2  # error: index reportIndexIssue
     rtnl = rt_link_stubs.typed(open_family("rt-link"))
-    rtnl.do("newlink", {"ifname": "x", "linkinfo": {"kind": 1}})  # error: call-overload reportCallIssue
+    rtnl.do("newlink", {"linkinfo": {"kind": 1}})  # error: call-overload reportCallIssue
     rtnl.do("getlink", {"ifi-flags": ["upp"]})  # error: call-overload reportCallIssue
     link = rtnl.do("getlink", {"ifname": "lo"})
     assert link is not None
