@@ -1,206 +1,24 @@
-"""Typed stubs from a family's spec: `genetlink stubs netdev` writes netdev_stubs.py, which
-makes mypy and pyright check operation names, attribute names and value types.
-
-    import netdev_stubs
-    from genetlink import open_family
-
-    with netdev_stubs.typed(open_family("netdev")) as netdev:      # a NetdevHandle
-        dev = netdev.do("dev-get", {"ifindex": 1})                 # DevAttrsMessage | None
-        if dev is not None:
-            index: int = dev["ifindex"]
-        names = [d["xdp-features"] for d in netdev.dump("dev-get")]
-
-What a generated module holds:
-- a TypedDict per attribute set and struct (total=False, kebab-case keys, so the functional
-  syntax), and one per fixed header followed by a set (rt-link's ifinfomsg + link-attrs):
-  request values, and what nests, structs and sub-messages decode to (plain dicts);
-- a Literal alias per enum, and per sub-message the union of its formats (or bytes);
-- per message kind a view (`DevAttrsMessage`): a Protocol with `__getitem__`/`get`
-  overloaded by key. A reply is a `Decoded`, a read-only lazy Mapping: typed as a TypedDict
-  it would promise what it lacks (item assignment, `copy`, `|`), and `FamilyHandle[Decoded]`
-  could not be given the stub's type without a cast. `Decoded` satisfies the views as is;
-- `Op`/`DoOp`/`DumpOp`/`Group` Literals, and the handle Protocols `NetdevHandle` and
-  `AsyncNetdevHandle` with an overload per kind of request, which `FamilyHandle[Decoded]`
-  and `AsyncFamilyHandle[Decoded]` satisfy (the generated module proves it when type
-  checked: `typed` returns its argument unchanged, with no cast).
-
-Value types are what `codec.decode` produces, which the encoder takes back: integers int,
-enums a Literal of their names | int (unknown values stay numbers), flags a list of those,
-strings str, binary bytes, IP addresses (display hints ipv4/ipv6/ipv4-or-v6) their text
-(str; bytes for other lengths), MACs str, UUIDs uuid.UUID, flag attributes bool, bitfield32 a
-Bitfield32, multi-attr and arrays lists, nest-type-value dicts keyed by number. Not typed:
-payloads of a width their type cannot have (a `Mismatched`, bytes), attributes the spec does
-not name (keyed by number), snake_case names and numeric operations (all accepted at run
-time).
-"""
+"""The generator: one family's typed module, section by section (see `genetlink.stubs`)."""
 
 from __future__ import annotations
 
 import itertools
-import json
 import keyword
 import os
 import re
-from collections.abc import ItemsView, Iterable, Iterator, KeysView, Sequence, ValuesView
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from genetlink.codec.names import HEADER_PREFIX, header_clashes
 from genetlink.schema.model import Attribute, Family, Operation
 from genetlink.schema.types import SCALAR_SIZES, VARIABLE_INTEGERS
-
-if TYPE_CHECKING:
-    from genetlink.genl.nlctrl import FamilyInfo
-
-_T_co = TypeVar("_T_co", covariant=True)
-
-
-# -- what generated modules build on ----------------------------------------------------------
-
-
-class MessageView(Protocol):
-    """What every decoded message offers besides its keys (a `Decoded` has all of it)."""
-
-    @property
-    def op(self) -> str | None: ...
-    @property
-    def header(self) -> dict[str, Any]: ...
-    def to_dict(self) -> dict[str | int, Any]: ...
-    def __contains__(self, key: object) -> bool: ...
-    def __iter__(self) -> Iterator[str | int]: ...
-    def __len__(self) -> int: ...
-    def keys(self) -> KeysView[str | int]: ...
-    def items(self) -> ItemsView[str | int, Any]: ...
-    def values(self) -> ValuesView[Any]: ...
-
-
-class RepliesView(Protocol[_T_co]):
-    """`Replies` seen through a view type: `Replies` is invariant (a Sequence), so
-    `Replies[Decoded]` is no `Replies[DevAttrsMessage]`; this read-only protocol is."""
-
-    @property
-    def warnings(self) -> list[str]: ...
-    @overload
-    def __getitem__(self, index: int) -> _T_co: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[_T_co]: ...
-    def __iter__(self) -> Iterator[_T_co]: ...
-    def __len__(self) -> int: ...
-
-
-class HandleView(Protocol):
-    """The members of a family handle that do not depend on the family or the front."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def id(self) -> int | None: ...
-    @property
-    def info(self) -> FamilyInfo | None: ...
-    @property
-    def groups(self) -> dict[str, int]: ...
-    @property
-    def subscriptions(self) -> dict[str, int]: ...
-    def close(self) -> None: ...
-
-
-class SyncHandleView(HandleView, Protocol):
-    """`HandleView` of a blocking handle."""
-
-    def resolve(self) -> FamilyInfo | None: ...
-    def __exit__(self, *exc: object) -> None: ...
-
-
-class AsyncHandleView(HandleView, Protocol):
-    """`HandleView` of an asyncio handle."""
-
-    async def resolve(self) -> FamilyInfo | None: ...
-    async def __aexit__(self, *exc: object) -> None: ...
-
-
-# -- source layout ----------------------------------------------------------------------------
-
-_WIDTH = 100  # the line length generated code keeps to (ruff's E501 at the default config)
-
-
-@dataclass(frozen=True, slots=True)
-class _Group:
-    """Bracketed items, on one line when they fit, else one per line (as black lays out).
-    `sep` "|" makes a union: broken, it is wrapped in parentheses, one `| item` a line."""
-
-    head: str
-    items: tuple[_Node, ...]
-    tail: str
-    sep: str = ","
-
-
-_Node = str | _Group
-
-
-def _flat(node: _Node) -> str:
-    if isinstance(node, str):
-        return node
-    joined = (", " if node.sep == "," else " | ").join(_flat(item) for item in node.items)
-    return node.head + joined + node.tail
-
-
-def _lines(node: _Node, indent: int, after: str = "") -> list[str]:
-    """`node` at `indent` columns, `after` appended to its last line."""
-    pad = " " * indent
-    flat = _flat(node)
-    if isinstance(node, str) or not node.items or len(pad + flat + after) <= _WIDTH:
-        return [pad + flat + after]
-    if node.sep == ",":
-        inner = [line for item in node.items for line in _lines(item, indent + 4, ",")]
-        return [pad + node.head, *inner, pad + node.tail + after]
-    union = [f"{pad}    {'| ' if i else ''}{_flat(item)}" for i, item in enumerate(node.items)]
-    return [f"{pad}{node.head}(", *union, f"{pad}){node.tail}{after}"]
-
-
-def _q(text: str) -> str:
-    """A Python string literal in double quotes (a JSON string is one)."""
-    return json.dumps(text)
-
-
-def _literal(head: str, names: Iterable[str], tail: str = "]") -> _Group:
-    """`head` + Literal["a", "b"] + `tail`; `head` ends with "Literal["."""
-    return _Group(head, tuple(map(_q, names)), tail)
-
-
-def _alias(name: str, names: Iterable[str]) -> list[str]:
-    return _lines(_literal(f"{name}: TypeAlias = Literal[", names), 0)
-
-
-def _union(*types: str) -> str:
-    """`a | b` of type expressions, each member once (split at top-level `|` only)."""
-    members: dict[str, None] = {}
-    for expr in types:
-        depth = start = 0
-        for i, char in enumerate(expr):
-            if char == "[":
-                depth += 1
-            elif char == "]":
-                depth -= 1
-            elif char == "|" and depth == 0:
-                members[expr[start:i].strip()] = None
-                start = i + 1
-        members[expr[start:].strip()] = None
-    return " | ".join(members)
-
-
-def camel(name: str) -> str:
-    """`rtnl-link-stats64` -> `RtnlLinkStats64`: a class name from a spec name."""
-    text = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^0-9A-Za-z]+", name))
-    return f"X{text}" if text[:1].isdigit() else text
+from genetlink.stubs.source import Group, camel, layout, literal, quote, type_alias, union
 
 
 def module_name(family: Family) -> str:
     """The module `genetlink stubs` writes for `family`: rt-link -> rt_link_stubs."""
     return re.sub(r"\W", "_", family.name.lower()) + "_stubs"
 
-
-# -- the generator ----------------------------------------------------------------------------
 
 _ADDRESS_HINTS = frozenset({"ipv4", "ipv6", "ipv4-or-v6"})
 #: What a generated module may import, in the order ruff's isort keeps (stdlib, then ours).
@@ -248,8 +66,8 @@ class _Stubs:
         enum = self.family.enums.get(name or "")
         alias = self.enums.get(name or "", "int")
         if enum is not None and (as_flags or enum.is_flags):
-            return f"list[{_union(alias, 'int')}]"
-        return _union(alias, "int")
+            return f"list[{union(alias, 'int')}]"
+        return union(alias, "int")
 
     def integer(self, type_name: str, hint: str | None, enum: str | None, as_flags: bool) -> str:
         if hint in _ADDRESS_HINTS:  # 4 or 16 bytes: the address's text; other widths numbers
@@ -351,7 +169,7 @@ class _Stubs:
         for enum in self.family.enums.values():
             if enum.values:
                 alias = self.enums[enum.name] = self.name(camel(enum.name), "Enum")
-                self.sections["enums"].append(_alias(alias, enum.values))
+                self.sections["enums"].append(type_alias(alias, enum.values))
 
     def name_unions(self) -> None:
         """Sub-messages get their names before any set is typed: sets refer to them."""
@@ -364,8 +182,8 @@ class _Stubs:
         for sub in self.family.sub_messages.values():
             members = dict.fromkeys(self.typed_dict((f.fixed_header, f.attribute_set))
                                     for f in sub.formats.values())  # fmt: skip
-            node = _Group(f"{self.unions[sub.name]}: TypeAlias = ", (*members, "bytes"), "", "|")
-            self.sections["unions"].append(_lines(node, 0))
+            node = Group(f"{self.unions[sub.name]}: TypeAlias = ", (*members, "bytes"), "", "|")
+            self.sections["unions"].append(layout(node, 0))
 
     def view(self, kind: _Kind) -> str:
         """The view of messages of `kind` (MessageView when they carry nothing)."""
@@ -384,7 +202,7 @@ class _Stubs:
         keys: dict[str, str] = {}
         for kind in kinds:
             for key, value in self.keys(kind).items():
-                keys[key] = _union(keys[key], value) if key in keys else value
+                keys[key] = union(keys[key], value) if key in keys else value
         return _view(name, doc, keys)
 
     # -- the handles --------------------------------------------------------------------------
@@ -411,18 +229,18 @@ class _Stubs:
                                               ("dump", "dump", iterator + "[{}]", False)):
             overloads = self.requests(ops, mode)
             for (request, view), names in overloads.items():
-                params = ("self", _literal("op: Literal[", names), f"attrs: {request} = None",
+                params = ("self", literal("op: Literal[", names), f"attrs: {request} = None",
                           "**options: Unpack[CallOptions]")  # fmt: skip
-                sig = _Group(f"{'async ' * awaited}def {method}(", params,
+                sig = Group(f"{'async ' * awaited}def {method}(", params,
                              f") -> {result.format(view)}: ...")  # fmt: skip
-                lines += ["    @overload"] * (len(overloads) > 1) + _lines(sig, 4)
-        listen = _Group("def notifications(", ("self", "timeout: float | None = None"),
+                lines += ["    @overload"] * (len(overloads) > 1) + layout(sig, 4)
+        listen = Group("def notifications(", ("self", "timeout: float | None = None"),
                         f") -> {iterator}[Notification | Overrun]: ...")  # fmt: skip
         enter = "async def __aenter__" if aio else "def __enter__"
         return [*lines,
                 f"    def subscribe(self, group: {groups}) -> int: ...",
                 f"    def unsubscribe(self, group: {groups}) -> None: ...",
-                *_lines(listen, 4),
+                *layout(listen, 4),
                 "    def decode(self, msg: Message) -> AnyMessage: ...",
                 f"    {enter}(self) -> {name}: ..."]  # fmt: skip
 
@@ -451,7 +269,7 @@ class _Stubs:
                              ("DumpOp", [op.name for op in ops if op.dump is not None]),
                              ("Group", list(family.mcast_groups))):  # fmt: skip
             if names:
-                blocks.append(_alias(alias, names))
+                blocks.append(type_alias(alias, names))
         groups = "Group | int" if family.mcast_groups else "int"
         sync = f"{camel(family.name)}Handle"
         blocks += [self.handle(sync, False, ops, groups), self.handle(f"Async{sync}", True, ops,
@@ -468,7 +286,7 @@ class _Stubs:
             f'"""Typed stubs of the {family.name} family, made by `genetlink stubs` from '
             f"{Path(family.source).name}.",
             "",
-            f"    {variable} = {module}.typed(open_family({_q(family.name)}))",
+            f"    {variable} = {module}.typed(open_family({quote(family.name)}))",
             "",
             "Generated: run `genetlink stubs` again rather than edit.",
             '"""',
@@ -488,16 +306,16 @@ def _typed_dict(name: str, doc: str, keys: dict[str, str]) -> list[str]:
     if all(fields) and not used & set(keys):
         return [f"class {name}(TypedDict, total=False):", f'    """{doc}"""',
                 *([""] if keys else []), *(f"    {key}: {value}" for key, value in keys.items())]
-    items = tuple(f"{_q(key)}: {_q(value)}" for key, value in keys.items())
-    node = _Group(f"{name} = TypedDict(", (_q(name), _Group("{", items, "}"), "total=False"), ")")
-    lines = _lines(node, 0)
+    items = tuple(f"{quote(key)}: {quote(value)}" for key, value in keys.items())
+    node = Group(f"{name} = TypedDict(", (quote(name), Group("{", items, "}"), "total=False"), ")")
+    lines = layout(node, 0)
     if all(fields):  # only the shadowing keeps ruff's UP013 from being right
         lines[0] += "  # noqa: UP013"
     return [f"# {doc}", *lines]
 
 
-def _key(names: Iterable[str]) -> _Group:
-    return _literal("key: Literal[", names)
+def _key(names: Iterable[str]) -> Group:
+    return literal("key: Literal[", names)
 
 
 def _view(name: str, doc: str, keys: dict[str, str]) -> list[str]:
@@ -510,13 +328,13 @@ def _view(name: str, doc: str, keys: dict[str, str]) -> list[str]:
     if by_type:
         lines.append("")
     for value, names in by_type.items():
-        sig = _Group("def __getitem__(", ("self", _key(names)), f") -> {value}: ...")
-        lines += ["    @overload"] * (len(by_type) > 1) + _lines(sig, 4)
+        sig = Group("def __getitem__(", ("self", _key(names)), f") -> {value}: ...")
+        lines += ["    @overload"] * (len(by_type) > 1) + layout(sig, 4)
     for value, names in by_type.items():
         for default, result in (("default: None = None", "None"), ("default: _D", "_D")):
-            sig = _Group("def get(", ("self", _key(names), default),
-                         f") -> {_union(value, result)}: ...")  # fmt: skip
-            lines += ["    @overload", *_lines(sig, 4)]
+            sig = Group("def get(", ("self", _key(names), default),
+                         f") -> {union(value, result)}: ...")  # fmt: skip
+            lines += ["    @overload", *layout(sig, 4)]
     return lines
 
 
@@ -529,9 +347,9 @@ def _typed(family: str, sync: str, aio: str) -> list[str]:
         f"def typed(handle: FamilyHandle[Decoded]) -> {sync}: ...",
         "@overload",
         f"def typed(handle: AsyncFamilyHandle[Decoded]) -> {aio}: ...",
-        *_lines(_Group("def typed(", (f"handle: {either}",), f") -> {sync} | {aio}:"), 0),
+        *layout(Group("def typed(", (f"handle: {either}",), f") -> {sync} | {aio}:"), 0),
         f'    """The {family} handle `handle`, typed by this module (the same object)."""',
-        f"    if handle.name != {_q(family)}:",
+        f"    if handle.name != {quote(family)}:",
         f'        raise ValueError(f"typed(): a handle on {{handle.name}}, not {family}")',
         "    return handle",
     ]
@@ -546,7 +364,7 @@ def _import_lines(code: str) -> list[str]:
         if module == "genetlink" and lines:
             lines.append("")
         if wanted:
-            lines += _lines(_Group(f"from {module} import ", tuple(wanted), ""), 0)
+            lines += layout(Group(f"from {module} import ", tuple(wanted), ""), 0)
     return lines
 
 
@@ -565,13 +383,5 @@ def write_stubs(family: Family, directory: str | os.PathLike[str] = ".", *,
     return path
 
 
-__all__ = [
-    "AsyncHandleView",
-    "HandleView",
-    "MessageView",
-    "RepliesView",
-    "SyncHandleView",
-    "module_name",
-    "render_stubs",
-    "write_stubs",
-]
+
+__all__ = ["module_name", "render_stubs", "write_stubs"]
