@@ -64,51 +64,58 @@ def promised(view: type) -> dict[str, Any]:
             for key in get_args(hints["key"])}  # fmt: skip
 
 
-def problems(value: Any, expected: Any, path: str) -> list[str]:
-    """Where `value` is not of the type `expected` (empty: it is)."""
-    if isinstance(value, Mismatched):
-        return []  # a payload of the wrong width, kept as bytes: documented as not typed
+def problems(value: Any, expected: Any, path: str, exact: bool = False) -> list[str]:
+    """Where `value` is not of the type `expected` (empty: it is). A `Mismatched` (a payload
+    of a width its type cannot have) passes unless `exact`: stubs made without --mismatched
+    leave it out, as documented."""
+    if isinstance(value, Mismatched) and not exact:
+        return []
     origin, args = get_origin(expected), get_args(expected)
     wrong = [f"{path}: {reprlib.repr(value)} is not {expected}"]
     if origin is Literal:
         return [] if value in args else wrong
     if origin in (typing.Union, types.UnionType):
-        return [] if any(not problems(value, arg, path) for arg in args) else wrong
+        return [] if any(not problems(value, arg, path, exact) for arg in args) else wrong
     if origin is list:
         if not isinstance(value, list):
             return wrong
-        return [p for i, item in enumerate(value) for p in problems(item, args[0], f"{path}[{i}]")]
+        return [p for i, item in enumerate(value)
+                for p in problems(item, args[0], f"{path}[{i}]", exact)]  # fmt: skip
     if origin is dict:
         if not isinstance(value, dict):
             return wrong
         return [p for key, item in value.items() for p in
-                problems(key, args[0], path) + problems(item, args[1], f"{path}[{key}]")]
+                problems(key, args[0], path, exact)
+                + problems(item, args[1], f"{path}[{key}]", exact)]
     if typing.is_typeddict(expected):
-        return fields(value, get_type_hints(expected), path) if isinstance(value, dict) else wrong
+        if not isinstance(value, dict):
+            return wrong
+        return fields(value, get_type_hints(expected), path, exact)
     if expected is int:  # a bool is an int to isinstance, and a flag attribute's value
         return [] if isinstance(value, int) and not isinstance(value, bool) else wrong
     return [] if isinstance(value, expected) else wrong
 
 
-def fields(values: dict[Any, Any], hints: dict[str, Any], path: str) -> list[str]:
+def fields(values: dict[Any, Any], hints: dict[str, Any], path: str,
+           exact: bool = False) -> list[str]:  # fmt: skip
     """Problems of a decoded mapping against key -> type; numbers (attributes the spec does
     not name) are bytes, as the stubs document."""
     found: list[str] = []
     for key, value in values.items():
         where = f"{path}.{key}"
         if isinstance(key, int):
-            found += problems(value, bytes, where)
+            found += problems(value, bytes, where, exact)
         elif key not in hints:
             found.append(f"{where}: not a key the stubs know")
         else:
-            found += problems(value, hints[key], where)
+            found += problems(value, hints[key], where, exact)
     return found
 
 
-def message_problems(message: Decoded, view: type) -> list[str]:
+def message_problems(message: Decoded, view: type, exact: bool = False) -> list[str]:
     """Where a decoded message is not what `view` promises, read both ways: key by key first
     (the lazy path, which decodes each value on its own), then in full (`to_dict`)."""
     keys = promised(view)
     lazy = {key: message[key] for key in keys if key in message}
-    found = fields(lazy, keys, f"{message.op} (read lazily)")
-    return found + fields(message.to_dict(), keys, message.op or "?")
+    found = fields(lazy, keys, f"{message.op} (read lazily)", exact)
+    return found + fields(message.to_dict(), keys, message.op or "?", exact)

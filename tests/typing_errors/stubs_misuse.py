@@ -5,10 +5,12 @@ marked `# error: <mypy code> <pyright rule>`, and on no other line. Never run.
 
 from __future__ import annotations
 
+import netdev_mismatched_stubs
 import netdev_stubs
 import rt_link_stubs
 
 from genetlink import open_family
+from genetlink.codec import Mismatched
 
 
 def misuse() -> None:
@@ -32,3 +34,10 @@ def misuse() -> None:
     mtu: str = link["mtu"]  # error: assignment reportAssignmentType
     link["linkinfo"]["kindd"]  # error: typeddict-item reportGeneralTypeIssues
     print(name, features, mtu)
+    exact = netdev_mismatched_stubs.typed(open_family("netdev"))
+    for each in exact.dump("dev-get"):
+        index: int = each["ifindex"]  # error: assignment reportAssignmentType
+        value = each["ifindex"]
+        if not isinstance(value, Mismatched):  # --mismatched: narrow first
+            known: int = value
+            print(index, known)

@@ -38,6 +38,10 @@ MISUSE = REPO / "tests" / "typing_errors" / "stubs_misuse.py"
 pytestmark = pytest.mark.skipif(not SPECS.is_dir(), reason=f"no kernel specs at {SPECS}")
 
 
+#: Families whose stubs are made --mismatched too (as <family>_mismatched_stubs).
+MISMATCHED = ("netdev", "rt-link", "rt-rule", "tc", "ethtool")
+
+
 def spec_modules() -> dict[str, Path]:
     """Module name -> spec: every kernel spec fixture, and our shipped specs (prefixed: the
     kernel's nlctrl.yaml and ours would both be nlctrl_stubs)."""
@@ -47,12 +51,19 @@ def spec_modules() -> dict[str, Path]:
     return found
 
 
+def mismatched_module(name: str) -> str:
+    return module_name(load_spec(SPECS / f"{name}.yaml")).replace("_stubs", "_mismatched_stubs")
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder with the stubs of every spec, the user script and the misuse script."""
     out = tmp_path_factory.mktemp("stubs")
     for module, path in spec_modules().items():
         write_stubs(load_spec(path), out, module=module)
+    for name in MISMATCHED:
+        write_stubs(load_spec(SPECS / f"{name}.yaml"), out, module=mismatched_module(name),
+                    mismatched=True)  # fmt: skip
     shutil.copy(USER, out)
     shutil.copy(MISUSE, out)
     return out
@@ -177,13 +188,18 @@ def attrs(codec: FamilyCodec, set_name: str, *items: tuple[str, bytes]) -> bytes
 
 def test_header_members_named_like_attributes_are_typed_as_header_keys(generated: Path) -> None:
     """rt-rule: fib_rule_hdr.table (u8) is "header.table", FRA_TABLE (u32) "table"; an
-    IPv6 rule's `src` (a u32 in the spec) comes as a Mismatched, which the stubs leave out."""
+    IPv6 rule's `src` (a u32 in the spec) comes as a Mismatched, which only --mismatched
+    stubs include."""
     codec = FamilyCodec(load_spec(SPECS / "rt-rule.yaml"))
     module = stubcheck.load(generated / "rt_rule_stubs.py")
     view = stubcheck.views(module, codec.family)["getrule"]
     promised = stubcheck.promised(view)
     assert promised["header.table"] is int and promised["table"] is int
     assert promised["src"] is int
+    exact_module = stubcheck.load(generated / "rt_rule_mismatched_stubs.py")
+    exact = stubcheck.views(exact_module, codec.family)["getrule"]
+    promised = stubcheck.promised(exact)
+    assert promised["src"] == int | Mismatched and promised["header.table"] is int
     header = struct.pack("=BBBBBBBBI", socket.AF_INET6, 64, 0, 0, 5, 0, 0, 1, 0)
     body = header + attrs(codec, "fib-rule-attrs", ("table", struct.pack("=I", 1000)),
                           ("src", socket.inet_pton(socket.AF_INET6, "2001:db8::1")))  # fmt: skip
@@ -191,6 +207,9 @@ def test_header_members_named_like_attributes_are_typed_as_header_keys(generated
     assert (message["header.table"], message["table"]) == (5, 1000)
     assert isinstance(message["src"], Mismatched)
     assert stubcheck.message_problems(message, view) == []
+    assert stubcheck.message_problems(message, exact, exact=True) == []
+    (lazy, full) = stubcheck.message_problems(message, view, exact=True)
+    assert "(read lazily).src: Mismatched(" in lazy and ".src: Mismatched" in full
 
 
 def test_requests_encoded_from_typed_values_decode_as_promised(generated: Path) -> None:
@@ -233,6 +252,10 @@ def test_the_command_writes_the_module(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["stubs", str(SPECS / "rt-link.yaml"), "-o", "-", "--module", "links"]) == 0
     out = capsys.readouterr().out
     assert "links.typed(open_family(\"rt-link\"))" in out and "class RtLinkHandle(" in out
+    assert "Mismatched" not in out
+    assert main(["stubs", str(SPECS / "rt-link.yaml"), "-o", "-", "--mismatched"]) == 0
+    out = capsys.readouterr().out
+    assert "Generated with --mismatched" in out and '"mtu": "int | Mismatched"' in out
 
 
 @pytest.mark.parametrize(

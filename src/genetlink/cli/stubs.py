@@ -25,9 +25,9 @@ def cmd_stubs(args: argparse.Namespace) -> int:
     attribute sets, replies and handles (see genetlink.stubs)."""
     family = load_family(args.family, path=args.spec)
     if args.output == "-":
-        sys.stdout.write(render_stubs(family, module=args.module))
+        sys.stdout.write(render_stubs(family, module=args.module, mismatched=args.mismatched))
     else:
-        print(write_stubs(family, args.output, module=args.module))
+        print(write_stubs(family, args.output, module=args.module, mismatched=args.mismatched))
     return 0
 
 
@@ -41,4 +41,7 @@ def register(subparsers: Any) -> None:
                          help="directory to write the module in (default: .; -: stdout)")
     command.add_argument("--module", metavar="NAME",
                          help="module name (default: the family's, as rt_link_stubs)")
+    command.add_argument("--mismatched", action="store_true",
+                         help="type fixed-width attributes as T | Mismatched, as the codec "
+                              "returns payloads of another width (default: the spec's type)")
     command.set_defaults(func=cmd_stubs)

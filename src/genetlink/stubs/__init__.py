@@ -28,10 +28,15 @@ Value types are what `codec.decode` produces, which the encoder takes back: inte
 enums a Literal of their names | int (unknown values stay numbers), flags a list of those,
 strings str, binary bytes, IP addresses (display hints ipv4/ipv6/ipv4-or-v6) their text
 (str; bytes for other lengths), MACs str, UUIDs uuid.UUID, flag attributes bool, bitfield32 a
-Bitfield32, multi-attr and arrays lists, nest-type-value dicts keyed by number. Not typed:
-payloads of a width their type cannot have (a `Mismatched`, bytes), attributes the spec does
-not name (keyed by number), snake_case names and numeric operations (all accepted at run
-time).
+Bitfield32, multi-attr and arrays lists, nest-type-value dicts keyed by number; fixed-header
+members named like an attribute are keyed "header.NAME" (see `codec.names`).
+
+A payload of a width its type cannot have (a u32 of 16 bytes: an IPv6 rule's `src` in
+rt-rule) decodes to a `Mismatched` (bytes). By default the stubs give the spec's type, so
+`dev["ifindex"]` is an int and such a payload is outside them; made with `mismatched`
+(`--mismatched`), every attribute of a fixed width is `T | Mismatched`, exactly what the
+codec returns, to be narrowed before use. Not typed either way: attributes the spec does not
+name (keyed by number), snake_case names and numeric operations (accepted at run time).
 """
 
 from genetlink.stubs.generate import module_name, render_stubs, write_stubs

@@ -28,6 +28,7 @@ _IMPORTS = (
     ("uuid", ("UUID",)),
     ("genetlink", ("AsyncFamilyHandle", "CallOptions", "Decoded", "FamilyHandle", "Message",
                    "Overrun")),
+    ("genetlink.codec", ("Mismatched",)),
     ("genetlink.stubs", ("AsyncHandleView", "MessageView", "RepliesView", "SyncHandleView")),
     ("genetlink.wire.codecs", ("Bitfield32",)),
 )  # fmt: skip
@@ -42,8 +43,9 @@ _Kind = tuple[str | None, str | None]
 class _Stubs:
     """One family's module, built section by section (names are given in spec order)."""
 
-    def __init__(self, family: Family) -> None:
+    def __init__(self, family: Family, mismatched: bool = False) -> None:
         self.family = family
+        self.mismatched = mismatched
         self.taken = set(_FIXED)
         self.enums: dict[str, str] = {}
         self.dicts: dict[_Kind, str] = {}
@@ -91,20 +93,26 @@ class _Stubs:
         one = self.payload(attr, attr.type)
         return f"list[{one}]" if attr.multi_attr else one
 
+    def sized(self, value: str) -> str:
+        """`value` of a payload whose width the type fixes: `| Mismatched` (another width
+        came) when the stubs are made with `mismatched`."""
+        return union(value, "Mismatched") if self.mismatched else value
+
     def payload(self, attr: Attribute, kind: str) -> str:
         """What one attribute of `attr` decodes to, read as type `kind`."""
         if kind == "flag":
             return "bool"
         if kind in SCALAR_SIZES or kind in VARIABLE_INTEGERS:
-            return self.integer(kind, attr.display_hint, attr.enum, attr.enum_as_flags)
+            return self.sized(self.integer(kind, attr.display_hint, attr.enum,
+                                           attr.enum_as_flags))  # fmt: skip
         if kind == "string":
             return "str"
         if kind == "bitfield32":
-            return "Bitfield32"
+            return self.sized("Bitfield32")
         if kind == "binary" and attr.sub_type in SCALAR_SIZES:
-            return "list[int]"  # a packed C array
+            return self.sized("list[int]")  # a packed C array
         if kind == "binary" and attr.struct is not None:
-            return self.typed_dict((attr.struct, None))
+            return self.sized(self.typed_dict((attr.struct, None)))  # shorter than the struct
         if kind == "binary":
             return self.hinted_bytes(attr.display_hint)
         if kind == "nest":
@@ -288,7 +296,8 @@ class _Stubs:
             "",
             f"    {variable} = {module}.typed(open_family({quote(family.name)}))",
             "",
-            "Generated: run `genetlink stubs` again rather than edit.",
+            f"Generated{' with --mismatched' * self.mismatched}: run `genetlink stubs` again "
+            "rather than edit.",
             '"""',
             "",
             "from __future__ import annotations",
@@ -368,18 +377,24 @@ def _import_lines(code: str) -> list[str]:
     return lines
 
 
-def render_stubs(family: Family, *, module: str | None = None) -> str:
-    """The source of the typed module for `family` (a loaded spec or a `declare_family`)."""
-    return _Stubs(family).render(module or module_name(family))
+def render_stubs(family: Family, *, module: str | None = None, mismatched: bool = False) -> str:
+    """The source of the typed module for `family` (a loaded spec or a `declare_family`).
+
+    `mismatched` types every attribute whose payload has a width fixed by its type (integers,
+    enums, flags, bitfield32, structs, packed arrays) as `T | Mismatched`: what the codec
+    returns when another width comes (an IPv6 rule's `src`, a u32 in rt-rule). Without it the
+    stubs say the spec's type, and such a payload is outside them."""
+    return _Stubs(family, mismatched).render(module or module_name(family))
 
 
 def write_stubs(family: Family, directory: str | os.PathLike[str] = ".", *,
-                module: str | None = None) -> Path:  # fmt: skip
+                module: str | None = None, mismatched: bool = False) -> Path:  # fmt: skip
     """Write `render_stubs(family)` to DIRECTORY/<module>.py (netdev_stubs.py); its path."""
     module = module or module_name(family)
     path = Path(directory) / f"{module}.py"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_stubs(family, module=module), encoding="utf-8")
+    path.write_text(render_stubs(family, module=module, mismatched=mismatched),
+                    encoding="utf-8")  # fmt: skip
     return path
 
 
