@@ -16,6 +16,7 @@ import stubcheck
 from conftest import KERNEL_SPECS, REPO, ip
 
 from genetlink import NetlinkWarning, open_family
+from genetlink.cli.main import main
 from genetlink.codec import Mismatched
 from genetlink.loader import load_spec
 from genetlink.stubs import write_stubs
@@ -101,3 +102,30 @@ def test_kernel_replies_hold_what_the_stubs_promise(netns: str, kernel_specs: Pa
         if name == "rt-rule":  # the case --mismatched is for came
             assert any(isinstance(m.get("src"), Mismatched) for m in messages)
 
+
+
+def test_stubs_of_a_family_no_spec_describes(netns: str, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """`genetlink stubs tcp_metrics`: typed from the running kernel's policy, as open_family
+    reads the family, so the typed handle works on it."""
+    monkeypatch.setenv("GENETLINK_SPEC_PATH", str(tmp_path / "none"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert main(["--netns", netns, "stubs", "tcp_metrics", "-o", str(tmp_path)]) == 0
+    module = stubcheck.load(tmp_path / "tcp_metrics_stubs.py")
+    assert "<kernel tcp_metrics" in (module.__doc__ or "")
+    with module.typed(open_family("tcp_metrics", netns=netns)) as tcp_metrics:
+        family = tcp_metrics.info
+        assert family is not None and family.name == "tcp_metrics"
+        ops = {op for op in module.DumpOp.__args__}
+        assert ops and all(list(tcp_metrics.dump(op)) == [] for op in ops)  # a new namespace
+
+
+def test_stubs_of_a_family_neither_a_spec_nor_the_kernel_knows(
+        netns: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    monkeypatch.setenv("GENETLINK_SPEC_PATH", str(tmp_path))
+    assert main(["--netns", netns, "stubs", "nosuch-family", "-o", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("genetlink: error: nosuch-family: no spec") and err.count("\n") == 1
+    assert not list(tmp_path.glob("*.py"))

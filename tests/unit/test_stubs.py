@@ -259,7 +259,7 @@ def test_the_command_writes_the_module(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 @pytest.mark.parametrize(
-    "argv", [["nosuch-family"], ["/etc/hostname"], ["{spec}", "-o", "/proc/x"]])
+    "argv", [["./nosuch.yaml"], ["/etc/hostname"], ["{spec}", "-o", "/proc/x"]])
 def test_the_command_fails_in_one_line(argv: list[str], tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip

@@ -15,15 +15,31 @@ import sys
 from typing import Any
 
 from genetlink.cli.ops import guarded
-from genetlink.loader.search import load_family
+from genetlink.client.core import DEFAULT_TIMEOUT
+from genetlink.client.genl import KernelSchema, family_model
+from genetlink.schema.model import Family
+from genetlink.socket import NetlinkSocket
 from genetlink.stubs import render_stubs, write_stubs
+from genetlink.wire import constants as c
+
+
+def stubs_family(name: str, spec: str | None, netns: str | None) -> Family:
+    """The family's model as `open_family` finds it: a spec, else (a Generic Netlink family
+    no spec describes) the running kernel's schema, so that the stubs name what the handle
+    will."""
+    family = family_model(name, spec_path=spec)
+    if isinstance(family, KernelSchema):
+        with NetlinkSocket(c.NETLINK_GENERIC, netns=netns) as sock:
+            family = sock.run(family.build(sock.engine, DEFAULT_TIMEOUT))
+    return family
 
 
 @guarded
 def cmd_stubs(args: argparse.Namespace) -> int:
     """genetlink stubs FAMILY|SPEC: write FAMILY_stubs.py, typed stubs of the family's
-    attribute sets, replies and handles (see genetlink.stubs)."""
-    family = load_family(args.family, path=args.spec)
+    attribute sets, replies and handles (see genetlink.stubs). A family no spec describes
+    is typed from the running kernel's policy, as open_family reads it."""
+    family = stubs_family(args.family, args.spec, getattr(args, "netns", None))
     if args.output == "-":
         sys.stdout.write(render_stubs(family, module=args.module, mismatched=args.mismatched))
     else:

@@ -12,7 +12,7 @@ from pathlib import Path
 from genetlink.codec.names import HEADER_PREFIX, header_clashes
 from genetlink.schema.model import Attribute, Family, Operation
 from genetlink.schema.types import SCALAR_SIZES, VARIABLE_INTEGERS
-from genetlink.stubs.source import Group, camel, layout, literal, quote, type_alias, union
+from genetlink.stubs.source import WIDTH, Group, camel, layout, literal, quote, type_alias, union
 
 
 def module_name(family: Family) -> str:
@@ -290,9 +290,12 @@ class _Stubs:
             code += "\n\n\n" if apart else "\n\n"
             code += "\n".join(block)
         variable = re.sub(r"\W", "_", family.name)
+        # a spec file by its name; a schema from the running kernel as its source says
+        origin = family.source if family.source.startswith("<") else Path(family.source).name
+        title = f'"""Typed stubs of the {family.name} family, made by `genetlink stubs` from'
+        fits = len(title) + len(origin) + 2 <= WIDTH
         head = [
-            f'"""Typed stubs of the {family.name} family, made by `genetlink stubs` from '
-            f"{Path(family.source).name}.",
+            *([f"{title} {origin}."] if fits else [title, f"{origin}."]),
             "",
             f"    {variable} = {module}.typed(open_family({quote(family.name)}))",
             "",
