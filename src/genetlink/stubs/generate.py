@@ -246,6 +246,7 @@ class _Stubs:
                         f") -> {iterator}[Notification | Overrun]: ...")  # fmt: skip
         enter = "async def __aenter__" if aio else "def __enter__"
         return [*lines,
+                f"    def group_id(self, group: {groups}) -> int: ...",
                 f"    def subscribe(self, group: {groups}) -> int: ...",
                 f"    def unsubscribe(self, group: {groups}) -> None: ...",
                 *layout(listen, 4),
