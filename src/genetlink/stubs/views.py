@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 if TYPE_CHECKING:
     from genetlink.genl.nlctrl import FamilyInfo
+    from genetlink.wire.attrs import Attrs
 
 _T_co = TypeVar("_T_co", covariant=True)
 
@@ -19,6 +20,8 @@ class MessageView(Protocol):
     def op(self) -> str | None: ...
     @property
     def header(self) -> dict[str, Any]: ...
+    @property
+    def attrs(self) -> Attrs: ...  # by number: attributes the spec does not name
     def to_dict(self) -> dict[str | int, Any]: ...
     def __contains__(self, key: object) -> bool: ...
     def __iter__(self) -> Iterator[str | int]: ...

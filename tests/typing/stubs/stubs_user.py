@@ -46,6 +46,7 @@ def blocking() -> int:
         lo = netdev.do("dev-get", {"ifindex": min(known)})
         assert lo is not None and lo.op == "dev-get"
         index: int = lo["ifindex"]
+        assert lo.attrs.span(1) is not None  # by number too: NETDEV_A_DEV_IFINDEX
         every = netdev.do_all("dev-get", {"ifindex": index})
         first: DevAttrsMessage = every[0]
         warned: list[str] = every.warnings
