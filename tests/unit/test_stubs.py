@@ -25,6 +25,7 @@ from genetlink.cli.main import main
 from genetlink.codec.decode import Mismatched
 from genetlink.codec.family import FamilyCodec
 from genetlink.loader import load_spec
+from genetlink.loader.declare import declare_family
 from genetlink.stubs import module_name, render_stubs, write_stubs
 from genetlink.wire.attrs import AttrBuilder
 from genetlink.wire.message import build_message, parse_messages
@@ -51,6 +52,19 @@ def spec_modules() -> dict[str, Path]:
     return found
 
 
+#: Names that trip generators: keywords, builtins, a digit first, the module's own names, a set
+#: that nests itself (a declaration, not a spec).
+ODD = declare_family(
+    "odd-names",
+    attribute_sets={"odd": {
+        "class": (1, "u32"), "int": (2, "string"), "2nd": (3, "u8"), "Op": (5, "u16"),
+        "self": {"value": 4, "type": "nest", "nested-attributes": "odd"},
+        "typed": (6, "flag"), "str": (7, "binary")}},
+    operations={"get": (1, ["class", "int"]), "op": (2, ["Op"]), "typed": (3, ["self"])},
+    mcast_groups=["AnyMessage"],
+)  # fmt: skip
+
+
 def mismatched_module(name: str) -> str:
     return module_name(load_spec(SPECS / f"{name}.yaml")).replace("_stubs", "_mismatched_stubs")
 
@@ -64,6 +78,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in MISMATCHED:
         write_stubs(load_spec(SPECS / f"{name}.yaml"), out, module=mismatched_module(name),
                     mismatched=True)  # fmt: skip
+    write_stubs(ODD, out)
     shutil.copy(USER, out)
     shutil.copy(MISUSE, out)
     return out
@@ -99,6 +114,16 @@ def test_mypy_strict_passes_the_stubs_and_the_user_and_fails_the_misuse(generate
     found = {int(line): code for _, line, code in errors}
     assert found == {line: code for line, (code, _) in expected_errors().items()}, done.stdout
     assert done.returncode == 1
+
+
+def test_the_generated_modules_are_ruff_clean(generated: Path) -> None:
+    """Generated code keeps the project's lint rules, so it can live in a user's tree."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--config",
+         str(REPO / "pyproject.toml"), str(generated)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def pyright() -> list[str]:
@@ -152,8 +177,8 @@ def test_every_module_imports_and_its_promises_resolve(generated: Path) -> None:
     """At run time too: TypedDicts, views and handle overloads resolve to real types."""
     sys.path.insert(0, str(generated))
     try:
-        for module_file, path in spec_modules().items():
-            family = load_spec(path)
+        families = {module: load_spec(path) for module, path in spec_modules().items()}
+        for module_file, family in {**families, "odd_names_stubs": ODD}.items():
             module = stubcheck.load(generated / f"{module_file}.py")
             views = stubcheck.views(module, family)
             assert set(views) == set(family.operations)
