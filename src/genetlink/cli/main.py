@@ -31,6 +31,7 @@ COMMANDS = {
     "spec": "spec",
     "completion": "complete",
     "__complete": "complete",  # hidden: what the completion scripts call
+    "stubs": "stubs",
 }
 
 

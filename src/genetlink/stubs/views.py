@@ -1,0 +1,79 @@
+"""What generated stub modules build on at run time: Protocols that `Decoded`, `Replies`,
+`FamilyHandle` and `AsyncFamilyHandle` satisfy as they are."""
+
+from __future__ import annotations
+
+from collections.abc import ItemsView, Iterator, KeysView, Sequence, ValuesView
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
+
+if TYPE_CHECKING:
+    from genetlink.genl.nlctrl import FamilyInfo
+    from genetlink.wire.attrs import Attrs
+
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class MessageView(Protocol):
+    """What every decoded message offers besides its keys (a `Decoded` has all of it)."""
+
+    @property
+    def op(self) -> str | None: ...
+    @property
+    def header(self) -> dict[str, Any]: ...
+    @property
+    def attrs(self) -> Attrs: ...  # by number: attributes the spec does not name
+    def to_dict(self) -> dict[str | int, Any]: ...
+    def __contains__(self, key: object) -> bool: ...
+    def __iter__(self) -> Iterator[str | int]: ...
+    def __len__(self) -> int: ...
+    def keys(self) -> KeysView[str | int]: ...
+    def items(self) -> ItemsView[str | int, Any]: ...
+    def values(self) -> ValuesView[Any]: ...
+
+
+class RepliesView(Protocol[_T_co]):
+    """`Replies` seen through a view type: `Replies` is invariant (a Sequence), so
+    `Replies[Decoded]` is no `Replies[DevAttrsMessage]`; this read-only protocol is."""
+
+    @property
+    def warnings(self) -> list[str]: ...
+    @overload
+    def __getitem__(self, index: int) -> _T_co: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[_T_co]: ...
+    def __iter__(self) -> Iterator[_T_co]: ...
+    def __len__(self) -> int: ...
+
+
+class HandleView(Protocol):
+    """The members of a family handle that do not depend on the family or the front."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def info(self) -> FamilyInfo | None: ...
+    @property
+    def groups(self) -> dict[str, int]: ...
+    @property
+    def subscriptions(self) -> dict[str, int]: ...
+    def close(self) -> None: ...
+
+
+class SyncHandleView(HandleView, Protocol):
+    """`HandleView` of a blocking handle."""
+
+    def resolve(self) -> FamilyInfo | None: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class AsyncHandleView(HandleView, Protocol):
+    """`HandleView` of an asyncio handle."""
+
+    async def resolve(self) -> FamilyInfo | None: ...
+    async def __aexit__(self, *exc: object) -> None: ...
+
+
+
+__all__ = ["AsyncHandleView", "HandleView", "MessageView", "RepliesView", "SyncHandleView"]
