@@ -83,9 +83,14 @@ def test_unknown_numbers() -> None:
         )
 
 
-def test_lenient_ops_let_unknown_numbers_below_maxtype_pass() -> None:
+def test_lenient_ops_let_unknown_numbers_pass() -> None:
+    # GENL_DONT_VALIDATE_STRICT: the kernel skips numbers it has no policy for, above its
+    # maxtype too (NL_VALIDATE_LIBERAL has no NL_VALIDATE_MAXTYPE)
     policy = Policy(1, {0: {1: POLICY.sets[0][1], 3: POLICY.sets[0][1]}}, {1: OpPolicy(0, None)})
     validate_request(policy, 1, "do", body(("put_u32", 2, 1)), strict=False)
+    validate_request(policy, 1, "do", body(("put_u32", 9, 1)), strict=False)
+    with pytest.raises(EncodeError, match=r"\.9: .*maxtype 3"):
+        validate_request(policy, 1, "do", body(("put_u32", 9, 1)), strict=True)
 
 
 def test_integer_range_size_and_mask() -> None:

@@ -124,8 +124,9 @@ class DriftReport:
         }
 
 
-class _Comparer:
-    """Walks a spec's operations against the kernel's policy, collecting findings."""
+class Comparer:
+    """Walks a spec's operations against the kernel's policy, collecting findings (also the
+    reading of a spec's types and limits that genetlink.testing builds policies from)."""
 
     def __init__(self, family: Family, policy: Policy, report: DriftReport) -> None:
         self.family = family
@@ -211,7 +212,7 @@ class _Comparer:
             self.add("limit", path, spec=_hex(self.flags_mask(attr)), kernel=hex(kernel.mask),
                      detail="flags mask")  # fmt: skip
         if kernel.type in _LENGTH_TYPES:
-            spec_len = _spec_lengths(attr)
+            spec_len = spec_lengths(attr)
             kernel_len = (kernel.min_length, kernel.max_length)
             if spec_len != kernel_len:
                 self.add("limit", path, spec=_lengths(spec_len), kernel=_lengths(kernel_len),
@@ -250,7 +251,8 @@ class _Comparer:
             self.attribute(attr, kernel, f"{path}.{attr.name}", seen)
 
 
-def _spec_lengths(attr: Attribute) -> tuple[int | None, int | None]:
+def spec_lengths(attr: Attribute) -> tuple[int | None, int | None]:
+    """The (min, max) payload length a spec gives an attribute (None: not limited)."""
     checks = attr.checks
     if checks.exact_len is not None:
         return checks.exact_len, checks.exact_len
@@ -280,7 +282,7 @@ def _hex(value: int | None) -> str:
 def compare(family: Family, policy: Policy, info: FamilyInfo) -> DriftReport:
     """Where `family` (a spec) and the kernel (`policy`, `info` of the same family) disagree."""
     report = DriftReport(family.name, family.source, info.id)
-    comparer = _Comparer(family, policy, report)
+    comparer = Comparer(family, policy, report)
     spec_ids: set[int] = set()
     for op in family.operations.values():
         if op.is_notification or op.request_value is None:

@@ -56,8 +56,8 @@ class _Walk:
             kernel = attrs.get(number)
             if kernel is None or kernel.type == "invalid":
                 top = max(attrs, default=0) if maxtype is None else maxtype
-                if not self.strict and number <= top:
-                    continue  # GENL_DONT_VALIDATE_STRICT: unknown numbers below maxtype pass
+                if not self.strict:  # GENL_DONT_VALIDATE_STRICT is NL_VALIDATE_LIBERAL: the
+                    continue  # kernel skips unknown numbers, above maxtype too (no _MAXTYPE)
                 where = f"above the policy's maxtype {top}" if number > top else "not in it"
                 raise self.fail(here, f"the kernel's policy does not accept it ({where})")
             self.one(kernel, raw_type, s, e, here)

@@ -25,7 +25,7 @@ import struct
 from dataclasses import replace
 from typing import NamedTuple
 
-from ..genl.drift import INT_RANGES, DriftReport, _Comparer, _spec_lengths
+from ..genl.drift import INT_RANGES, Comparer, DriftReport, spec_lengths
 from ..genl.nlctrl import AttrPolicy, OpPolicy, Policy
 from ..genl.validate import validate_request
 from ..schema.model import Attribute, Family, OperationMode
@@ -65,7 +65,7 @@ class _Sets:
 
     def __init__(self, family: Family) -> None:
         self.family = family
-        self.rules = _Comparer(family, Policy(), DriftReport(family.name))  # drift's reading
+        self.rules = Comparer(family, Policy(), DriftReport(family.name))  # drift's reading
         self.sets: dict[int, dict[int, AttrPolicy]] = {}
         self._made: dict[tuple[str, tuple[str, ...] | None], int] = {}
 
@@ -109,7 +109,7 @@ class _Sets:
         if kind in ("nul-string", "binary"):
             if attr.checks.unterminated_ok and kind == "nul-string":
                 kind = "string"
-            low_len, high_len = _spec_lengths(attr)
+            low_len, high_len = spec_lengths(attr)
             return AttrPolicy(kind, min_length=low_len, max_length=high_len)
         if kind == "bitfield32":
             return AttrPolicy(kind, bitfield32_mask=mask)
@@ -178,8 +178,8 @@ def check_request(policy: Policy, op_id: int, mode: str, body: bytes, *, header_
     except EncodeError:
         pass
     start = (header_size + 3) & ~3
-    # None: what validate_request refuses, the kernel lets pass (liberal checking ignores
-    # attributes above the policy's maxtype)
+    # None: what validate_request refuses, the kernel lets pass (liberal checking reads a
+    # fixed-size integer sent longer than its type)
     return _culprit(policy, rules or {}, body, start, len(body), strict)
 
 
