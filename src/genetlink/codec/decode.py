@@ -22,6 +22,7 @@ from dataclasses import replace
 from socket import AF_INET, AF_INET6, inet_ntop
 from typing import Any, TypeVar
 
+from genetlink.codec import native
 from genetlink.codec.names import HEADER_PREFIX, header_clashes
 from genetlink.schema.definitions import EnumDefinition, Struct, StructMember
 from genetlink.schema.model import Attribute, Family
@@ -305,6 +306,9 @@ class Tables:
         self._warned: set[tuple[str, int]] = set()
         #: how many sub-messages waited for an enclosing selector (see resolve_deferred)
         self.deferred = 0
+        #: the compiled walk (None: pure Python) and its tables, by set
+        self._accel = native.accelerator()
+        self._native: dict[str, Any] = {}
 
     def table(self, set_name: str) -> Table:
         """The decode table of `set_name` (built on first use; recursive sets are fine)."""
@@ -342,14 +346,26 @@ class Tables:
             self._lazy[set_name] = entries
         return entries
 
+    def walk(self, set_name: str, data: bytes, start: int, end: int) -> dict[Any, Any]:
+        """`walk_set` with the table of `set_name`: compiled where it was built."""
+        accel = self._accel
+        if accel is not None:
+            table = self._native.get(set_name)
+            if table is None:
+                table = native.build_table(accel, self, set_name, self._native)
+            out: dict[Any, Any] | None = accel.walk(table, data, start, end)
+            if out is not None:
+                return out
+        return walk_set(self._sets.get(set_name) or self.table(set_name), data, start, end)
+
     def decode_set(self, set_name: str, data: bytes, start: int, end: int) -> dict[Any, Any]:
         """Full decode of the attributes of `set_name` in data[start:end]."""
-        return bounded(walk_set, self.table(set_name), data, start, end)
+        return bounded(self.walk, set_name, data, start, end)
 
     def decode_tree(self, set_name: str, data: bytes, start: int, end: int) -> dict[Any, Any]:
         """Full decode of a message's attributes, sub-messages with outer selectors included."""
         before = self.deferred
-        out = bounded(walk_set, self.table(set_name), data, start, end)
+        out = bounded(self.walk, set_name, data, start, end)
         if self.deferred != before:
             resolve_deferred(out)
         return out
@@ -546,6 +562,9 @@ class Tables:
     def _nest_decoder(self, set_name: str | None) -> Decoder:
         if set_name is None:
             return decode_binary
+        if self._accel is not None:
+            walk = self.walk
+            return lambda data, start, end: walk(set_name, data, start, end)
         tables = self._sets
 
         def decode_nest(data: bytes, start: int, end: int) -> dict[Any, Any]:
