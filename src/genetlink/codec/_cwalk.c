@@ -16,16 +16,19 @@
 #include <sys/socket.h>
 
 /* Entry kinds: keep in step with native.py. */
-enum { K_INT = 0, K_STRING, K_BINARY, K_FLAG, K_NEST, K_CALL, K_LATE };
+enum { K_INT = 0, K_STRING, K_BINARY, K_FLAG, K_NEST, K_CALL, K_LATE, K_STRUCT, K_PACKED };
 /* Display hints of K_BINARY. */
 enum { H_RAW = 0, H_MAC, H_ADDRESS };
 
+/* An attribute of a set, or a member of a struct. */
 typedef struct Entry {
     PyObject *name;   /* NULL: no attribute of this number */
-    PyObject *other;  /* K_INT: decoder of other widths; K_CALL/K_LATE: the decoder */
+    PyObject *other;  /* K_INT/K_PACKED: decoder of other widths; K_CALL/K_LATE: the decoder */
     PyObject *names;  /* K_INT: enum value -> name, or NULL */
-    PyObject *child;  /* K_NEST: the nested set's Table */
+    PyObject *flags;  /* K_INT: ((name, mask), ...) to name the bits by, or NULL */
+    PyObject *child;  /* K_NEST: the nested set's Table; K_STRUCT: the Struct */
     int kind, multi, size, is_signed, swap, hint;
+    Py_ssize_t offset; /* struct members: where in the struct */
 } Entry;
 
 typedef struct {
@@ -34,35 +37,52 @@ typedef struct {
     Entry *entries;
 } Table;
 
+/* A C struct: members at fixed offsets, `size` bytes; shorter payloads go to `other`. */
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t count, size;
+    Entry *members;
+    PyObject *other;
+} Struct;
+
 static PyObject *DecodeError;  /* genetlink.wire.errors.DecodeError */
 static PyObject *StructError;  /* struct.error */
-static PyTypeObject TableType;
+static PyTypeObject TableType, StructType;
 
 /* -- Table ---------------------------------------------------------------------------------- */
 
-static void table_release(Table *self) {
-    if (self->entries == NULL)
-        return;
-    for (Py_ssize_t i = 0; i < self->count; i++) {
-        Entry *e = &self->entries[i];
-        Py_CLEAR(e->name);
-        Py_CLEAR(e->other);
-        Py_CLEAR(e->names);
-        Py_CLEAR(e->child);
-    }
-    PyMem_Free(self->entries);
-    self->entries = NULL;
-    self->count = 0;
+static void entry_clear(Entry *e) {
+    Py_CLEAR(e->name);
+    Py_CLEAR(e->other);
+    Py_CLEAR(e->names);
+    Py_CLEAR(e->flags);
+    Py_CLEAR(e->child);
 }
 
-static int table_traverse(Table *self, visitproc visit, void *arg) {
-    for (Py_ssize_t i = 0; i < self->count; i++) {
-        Entry *e = &self->entries[i];
-        Py_VISIT(e->other);
-        Py_VISIT(e->names);
-        Py_VISIT(e->child);
+static void entries_release(Entry **entries, Py_ssize_t *count) {
+    if (*entries == NULL)
+        return;
+    for (Py_ssize_t i = 0; i < *count; i++)
+        entry_clear(&(*entries)[i]);
+    PyMem_Free(*entries);
+    *entries = NULL;
+    *count = 0;
+}
+
+static int entries_traverse(Entry *entries, Py_ssize_t count, visitproc visit, void *arg) {
+    for (Py_ssize_t i = 0; entries != NULL && i < count; i++) {
+        Py_VISIT(entries[i].other);
+        Py_VISIT(entries[i].names);
+        Py_VISIT(entries[i].flags);
+        Py_VISIT(entries[i].child);
     }
     return 0;
+}
+
+static void table_release(Table *self) { entries_release(&self->entries, &self->count); }
+
+static int table_traverse(Table *self, visitproc visit, void *arg) {
+    return entries_traverse(self->entries, self->count, visit, arg);
 }
 
 static int table_clear(Table *self) {
@@ -76,25 +96,75 @@ static void table_dealloc(Table *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* Table.fill(entries): each entry (number, name, kind, multi, size, signed, swap, other,
- * names, child, hint); None for the objects that a kind does not use. */
+static int is_flag_pairs(PyObject *flags) {
+    if (!PyTuple_Check(flags))
+        return 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(flags); i++) {
+        PyObject *pair = PyTuple_GET_ITEM(flags, i);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 ||
+            !PyLong_Check(PyTuple_GET_ITEM(pair, 1)))
+            return 0;
+        PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(pair, 1));
+        if (PyErr_Occurred()) {
+            PyErr_Clear();
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* One entry from (number, name, kind, multi, size, signed, swap, other, names, child, hint,
+ * flags): None for the objects that a kind does not use; `number` is the attribute number,
+ * or a struct member's offset (a member has its exact width, so needs no `other`). */
+static int entry_parse(PyObject *item, long *number, Entry *e, int member) {
+    PyObject *name, *other, *names, *child, *flags;
+    int kind, multi, size, is_signed, swap, hint;
+    if (!PyArg_ParseTuple(item, "lUiiiiiOOOiO", number, &name, &kind, &multi, &size,
+                          &is_signed, &swap, &other, &names, &child, &hint, &flags))
+        return -1;
+    int fixed = kind == K_INT || kind == K_PACKED;
+    if (kind < K_INT || kind > K_PACKED || size < 0 ||
+        (fixed && size != 1 && size != 2 && size != 4 && size != 8)) {
+        PyErr_SetString(PyExc_ValueError, "bad entry kind or size");
+        return -1;
+    }
+    if ((kind == K_NEST && !PyObject_TypeCheck(child, &TableType)) ||
+        (kind == K_STRUCT && !PyObject_TypeCheck(child, &StructType)) ||
+        ((kind == K_CALL || kind == K_LATE || (fixed && !member)) && !PyCallable_Check(other)) ||
+        (names != Py_None && !PyDict_Check(names)) ||
+        (flags != Py_None && !is_flag_pairs(flags))) {
+        PyErr_SetString(PyExc_TypeError, "entry objects of the wrong type");
+        return -1;
+    }
+    entry_clear(e);
+    e->name = Py_NewRef(name);
+    e->other = other == Py_None ? NULL : Py_NewRef(other);
+    e->names = names == Py_None ? NULL : Py_NewRef(names);
+    e->flags = flags == Py_None ? NULL : Py_NewRef(flags);
+    e->child = child == Py_None ? NULL : Py_NewRef(child);
+    e->kind = kind;
+    e->multi = multi;
+    e->size = size;
+    e->is_signed = is_signed;
+    e->swap = swap;
+    e->hint = hint;
+    return 0;
+}
+
+/* Table.fill(entries): the attributes of the set (see entry_parse). */
 static PyObject *table_fill(Table *self, PyObject *entries) {
     PyObject *seq = PySequence_Fast(entries, "entries must be a sequence");
     if (seq == NULL)
         return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq), count = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        long number;
         PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
-        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 11) {
-            PyErr_SetString(PyExc_TypeError, "an entry is a tuple of 11");
-            goto fail;
-        }
-        number = PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
-        if (number == -1 && PyErr_Occurred())
-            goto fail;
+        long number = -1;
+        if (PyTuple_Check(item) && PyTuple_GET_SIZE(item) > 0)
+            number = PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
         if (number < 0 || number > 0x3FFF) {
-            PyErr_SetString(PyExc_ValueError, "attribute number out of range");
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "attribute number out of range");
             goto fail;
         }
         if (number + 1 > count)
@@ -109,38 +179,11 @@ static PyObject *table_fill(Table *self, PyObject *entries) {
     self->count = count;
     for (Py_ssize_t i = 0; i < n; i++) {
         long number;
-        PyObject *name, *other, *names, *child;
-        int kind, multi, size, is_signed, swap, hint;
-        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "lUiiiiiOOOi", &number, &name,
-                              &kind, &multi, &size, &is_signed, &swap, &other, &names, &child,
-                              &hint))
+        Entry e = {0};
+        if (entry_parse(PySequence_Fast_GET_ITEM(seq, i), &number, &e, 0) < 0)
             goto fail;
-        if (kind < K_INT || kind > K_LATE || (kind == K_INT && size != 1 && size != 2 &&
-                                             size != 4 && size != 8)) {
-            PyErr_SetString(PyExc_ValueError, "bad entry kind or size");
-            goto fail;
-        }
-        if ((kind == K_NEST && !PyObject_TypeCheck(child, &TableType)) ||
-            ((kind == K_CALL || kind == K_LATE || kind == K_INT) && !PyCallable_Check(other)) ||
-            (names != Py_None && !PyDict_Check(names))) {
-            PyErr_SetString(PyExc_TypeError, "entry objects of the wrong type");
-            goto fail;
-        }
-        Entry *e = &self->entries[number];
-        Py_CLEAR(e->name);
-        Py_CLEAR(e->other);
-        Py_CLEAR(e->names);
-        Py_CLEAR(e->child);
-        e->name = Py_NewRef(name);
-        e->other = other == Py_None ? NULL : Py_NewRef(other);
-        e->names = names == Py_None ? NULL : Py_NewRef(names);
-        e->child = child == Py_None ? NULL : Py_NewRef(child);
-        e->kind = kind;
-        e->multi = multi;
-        e->size = size;
-        e->is_signed = is_signed;
-        e->swap = swap;
-        e->hint = hint;
+        entry_clear(&self->entries[number]);
+        self->entries[number] = e;
     }
     Py_DECREF(seq);
     Py_RETURN_NONE;
@@ -165,6 +208,89 @@ static PyTypeObject TableType = {
     .tp_traverse = (traverseproc)table_traverse,
     .tp_clear = (inquiry)table_clear,
     .tp_methods = table_methods,
+};
+
+static void struct_release(Struct *self) {
+    entries_release(&self->members, &self->count);
+    Py_CLEAR(self->other);
+}
+
+static int struct_traverse(Struct *self, visitproc visit, void *arg) {
+    Py_VISIT(self->other);
+    return entries_traverse(self->members, self->count, visit, arg);
+}
+
+static int struct_clear(Struct *self) {
+    struct_release(self);
+    return 0;
+}
+
+static void struct_dealloc(Struct *self) {
+    PyObject_GC_UnTrack(self);
+    struct_release(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* Struct.fill(size, members, other): members as entries (see entry_parse) whose number is
+ * the member's offset, of kinds K_INT, K_STRING, K_BINARY; `other` decodes shorter payloads. */
+static PyObject *struct_fill(Struct *self, PyObject *args) {
+    Py_ssize_t size;
+    PyObject *members, *other;
+    if (!PyArg_ParseTuple(args, "nOO", &size, &members, &other))
+        return NULL;
+    PyObject *seq = PySequence_Fast(members, "members must be a sequence");
+    if (seq == NULL)
+        return NULL;
+    if (size < 0 || !PyCallable_Check(other)) {
+        PyErr_SetString(PyExc_ValueError, "bad struct size or decoder");
+        goto fail;
+    }
+    struct_release(self);
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    self->members = PyMem_Calloc(n ? n : 1, sizeof(Entry));
+    if (self->members == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    self->count = n;
+    self->size = size;
+    self->other = Py_NewRef(other);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        long offset;
+        Entry *e = &self->members[i];
+        if (entry_parse(PySequence_Fast_GET_ITEM(seq, i), &offset, e, 1) < 0)
+            goto fail;
+        e->offset = offset;
+        /* every member lies inside the struct: decode checks the payload against `size` */
+        if ((e->kind != K_INT && e->kind != K_STRING && e->kind != K_BINARY) || offset < 0 ||
+            offset + e->size > size) {
+            PyErr_SetString(PyExc_ValueError, "a struct member of the wrong kind or place");
+            goto fail;
+        }
+    }
+    Py_DECREF(seq);
+    Py_RETURN_NONE;
+fail:
+    Py_DECREF(seq);
+    return NULL;
+}
+
+static PyMethodDef struct_methods[] = {
+    {"fill", (PyCFunction)struct_fill, METH_VARARGS, "Set size, members and decoder."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject StructType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "genetlink.codec._cwalk.Struct",
+    .tp_doc = "A native decoder of one C struct.",
+    .tp_basicsize = sizeof(Struct),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_new = PyType_GenericNew,
+    .tp_dealloc = (destructor)struct_dealloc,
+    .tp_traverse = (traverseproc)struct_traverse,
+    .tp_clear = (inquiry)struct_clear,
+    .tp_methods = struct_methods,
 };
 
 /* -- values --------------------------------------------------------------------------------- */
@@ -213,6 +339,41 @@ static PyObject *enum_name(PyObject *names, PyObject *value) {
     return Py_NewRef(name);
 }
 
+/* decode._flag_names: the names of the set bits in `flags` order, the rest as a number;
+ * a value that is no int (a Mismatched) as it is. Steals `value`. */
+static PyObject *flag_names(PyObject *flags, PyObject *value) {
+    if (value == NULL || !PyLong_Check(value))
+        return value;
+    unsigned long long v = PyLong_AsUnsignedLongLong(value);
+    Py_DECREF(value);
+    if (PyErr_Occurred())
+        return NULL;
+    PyObject *out = PyList_New(0);
+    for (Py_ssize_t i = 0; out != NULL && i < PyTuple_GET_SIZE(flags); i++) {
+        PyObject *pair = PyTuple_GET_ITEM(flags, i);
+        unsigned long long mask = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(pair, 1));
+        if (v & mask) {
+            if (PyList_Append(out, PyTuple_GET_ITEM(pair, 0)) < 0)
+                Py_CLEAR(out);
+            v &= ~mask;
+        }
+    }
+    if (out != NULL && v) {
+        PyObject *rest = PyLong_FromUnsignedLongLong(v);
+        if (rest == NULL || PyList_Append(out, rest) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(rest);
+    }
+    return out;
+}
+
+/* An integer's value as the entry shows it: a name, flag names, or the number. Steals. */
+static PyObject *named(Entry *e, PyObject *value) {
+    if (e->flags != NULL)
+        return flag_names(e->flags, value);
+    return enum_name(e->names, value);
+}
+
 /* bytes.hex(":") */
 static PyObject *mac_text(const unsigned char *p, Py_ssize_t n) {
     static const char digits[] = "0123456789abcdef";
@@ -258,6 +419,55 @@ static PyObject *call3(PyObject *f, PyObject *data, Py_ssize_t start, Py_ssize_t
     }
     Py_XDECREF(s);
     Py_XDECREF(e);
+    return out;
+}
+
+/* A fixed-size value of a struct member, or of a string/binary attribute: buf[0:n]. */
+static PyObject *bytes_value(Entry *e, const unsigned char *p, Py_ssize_t n) {
+    if (e->kind == K_STRING)
+        return string_value(p, n);
+    if (e->hint == H_MAC)
+        return mac_text(p, n);
+    if (e->hint == H_ADDRESS)
+        return address_text(p, n);
+    return PyBytes_FromStringAndSize((const char *)p, n);
+}
+
+/* decode.Tables._build_struct's decoder: {member: value}; a payload shorter than the struct
+ * goes to the Python decoder (a Mismatched for attributes, a DecodeError for headers). */
+static PyObject *struct_value(Struct *st, PyObject *data, const unsigned char *buf,
+                              Py_ssize_t start, Py_ssize_t end) {
+    if (end - start < st->size)
+        return call3(st->other, data, start, end);
+    PyObject *out = PyDict_New();
+    for (Py_ssize_t i = 0; out != NULL && i < st->count; i++) {
+        Entry *m = &st->members[i];
+        const unsigned char *p = buf + start + m->offset; /* offset + size <= st->size */
+        PyObject *value = m->kind == K_INT
+                              ? named(m, read_int(p, m->size, m->is_signed, m->swap))
+                              : bytes_value(m, p, m->size);
+        if (value == NULL || PyDict_SetItem(out, m->name, value) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(value);
+    }
+    return out;
+}
+
+/* decode._packed_array: a C array of one integer type; a length that is no multiple of
+ * the item goes to the entry's other decoder. */
+static PyObject *packed_value(Entry *e, PyObject *data, const unsigned char *buf,
+                              Py_ssize_t start, Py_ssize_t end) {
+    Py_ssize_t n = end - start;
+    if (n % e->size)
+        return call3(e->other, data, start, end);
+    PyObject *out = PyList_New(n / e->size);
+    for (Py_ssize_t i = 0; out != NULL && i < n / e->size; i++) {
+        PyObject *item = read_int(buf + start + i * e->size, e->size, e->is_signed, e->swap);
+        if (item == NULL)
+            Py_CLEAR(out);
+        else
+            PyList_SET_ITEM(out, i, item);
+    }
     return out;
 }
 
@@ -315,15 +525,14 @@ static PyObject *entry_value(Entry *e, PyObject *data, const unsigned char *buf,
             value = read_int(buf + start, e->size, e->is_signed, e->swap);
         else
             value = call3(e->other, data, start, end);
-        return enum_name(e->names, value);
+        return named(e, value);
     case K_STRING:
-        return string_value(buf + start, n);
     case K_BINARY:
-        if (e->hint == H_MAC)
-            return mac_text(buf + start, n);
-        if (e->hint == H_ADDRESS)
-            return address_text(buf + start, n);
-        return PyBytes_FromStringAndSize((const char *)buf + start, n);
+        return bytes_value(e, buf + start, n);
+    case K_STRUCT:
+        return struct_value((Struct *)e->child, data, buf, start, end);
+    case K_PACKED:
+        return packed_value(e, data, buf, start, end);
     case K_FLAG:
         Py_RETURN_TRUE;
     case K_NEST:
@@ -460,6 +669,7 @@ fail:
 /* walk(table, data, start, end) -> dict, or None when the pure path must answer: data that
  * is not bytes, or a span outside it (the pure path's errors for those are its own). */
 static PyObject *cwalk(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    (void)module;
     if (nargs != 4 || !PyObject_TypeCheck(args[0], &TableType)) {
         PyErr_SetString(PyExc_TypeError, "walk(table, data, start, end)");
         return NULL;
@@ -478,7 +688,28 @@ static PyObject *cwalk(PyObject *module, PyObject *const *args, Py_ssize_t nargs
                 start, end);
 }
 
+/* decode_struct(struct, data, start, end): a fixed header; the struct's Python decoder answers
+ * for data that is not bytes or a span outside it. */
+static PyObject *cdecode_struct(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    (void)module;
+    if (nargs != 4 || !PyObject_TypeCheck(args[0], &StructType)) {
+        PyErr_SetString(PyExc_TypeError, "decode_struct(struct, data, start, end)");
+        return NULL;
+    }
+    Struct *st = (Struct *)args[0];
+    if (PyBytes_CheckExact(args[1]) && PyLong_CheckExact(args[2]) && PyLong_CheckExact(args[3])) {
+        Py_ssize_t start = PyLong_AsSsize_t(args[2]), end = PyLong_AsSsize_t(args[3]);
+        if (start >= 0 && end >= start && end <= PyBytes_GET_SIZE(args[1]))
+            return struct_value(st, args[1], (const unsigned char *)PyBytes_AS_STRING(args[1]),
+                                start, end);
+        PyErr_Clear();
+    }
+    return PyObject_Vectorcall(st->other, args + 1, 3, NULL);
+}
+
 static PyMethodDef module_methods[] = {
+    {"decode_struct", (PyCFunction)(void (*)(void))cdecode_struct, METH_FASTCALL,
+     "decode_struct(struct, data, start, end): a C struct's members."},
     {"walk", (PyCFunction)(void (*)(void))cwalk, METH_FASTCALL,
      "walk(table, data, start, end): the attributes of data[start:end] decoded with table, "
      "or None where the pure path must decode."},
@@ -498,10 +729,12 @@ PyMODINIT_FUNC PyInit__cwalk(void) {
         goto done;
     DecodeError = PyObject_GetAttrString(errors, "DecodeError");
     StructError = PyObject_GetAttrString(structmod, "error");
-    if (DecodeError == NULL || StructError == NULL || PyType_Ready(&TableType) < 0)
+    if (DecodeError == NULL || StructError == NULL || PyType_Ready(&TableType) < 0 ||
+        PyType_Ready(&StructType) < 0)
         goto done;
     m = PyModule_Create(&module_def);
-    if (m != NULL && PyModule_AddObjectRef(m, "Table", (PyObject *)&TableType) < 0)
+    if (m != NULL && (PyModule_AddObjectRef(m, "Table", (PyObject *)&TableType) < 0 ||
+                      PyModule_AddObjectRef(m, "Struct", (PyObject *)&StructType) < 0))
         Py_CLEAR(m);
 done:
     Py_XDECREF(errors);

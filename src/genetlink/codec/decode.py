@@ -19,6 +19,7 @@ import sys
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import partial
 from socket import AF_INET, AF_INET6, inet_ntop
 from typing import Any, TypeVar
 
@@ -418,11 +419,16 @@ class Tables:
         decode = self._headers.get((name, set_name))
         if decode is None:
             clashes = header_clashes(self.family, name, set_name)
+            renames = {member: HEADER_PREFIX + member for member in clashes}
             if clashes:
-                renames = {member: HEADER_PREFIX + member for member in clashes}
                 decode = self._build_struct(self.family.structs[name], renames=renames)
             else:
                 decode = self.struct(name)
+            if self._accel is not None:
+                compiled = native.build_struct(self._accel, self, self.family.structs[name],
+                                               decode, renames)  # fmt: skip
+                if compiled is not None:
+                    decode = partial(self._accel.decode_struct, compiled)
             self._headers[(name, set_name)] = decode
         return decode
 
