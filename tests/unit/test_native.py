@@ -71,7 +71,16 @@ def outcome(decode: Any, *args: Any) -> str:
 
 
 def decoded(codec: FamilyCodec, msg: Message) -> str:
-    return outcome(lambda: codec.decode(msg).to_dict())
+    """A message's full decode, then every attribute read lazily from a fresh Decoded."""
+    full = outcome(lambda: codec.decode(msg).to_dict())
+    try:
+        lazy = codec.decode(msg)
+    except GenetlinkError as exc:
+        return f"{full} / {exc}"
+    if lazy._set is None:
+        return full
+    names = sorted(codec.tables.lazy_entries(lazy._set))
+    return full + "".join(f" / {outcome(lazy.get, name)}" for name in names)
 
 
 def seed_messages(family: str) -> list[Message]:

@@ -688,6 +688,52 @@ static PyObject *cwalk(PyObject *module, PyObject *const *args, Py_ssize_t nargs
                 start, end);
 }
 
+/* lookup(table, data, start, end, number, missing): the value of the last attribute `number`
+ * in data[start:end] (Decoded's lazy read: Attrs' index, then the entry's decoder), `missing`
+ * when there is none; NotImplemented where the pure path must answer (data that is not bytes,
+ * a span outside it, a number the table has no entry for). Like Attrs, the whole span is
+ * checked first; errors of a decoder are not wrapped (the lazy path calls it directly). */
+static PyObject *clookup(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    (void)module;
+    if (nargs != 6 || !PyObject_TypeCheck(args[0], &TableType)) {
+        PyErr_SetString(PyExc_TypeError, "lookup(table, data, start, end, number, missing)");
+        return NULL;
+    }
+    Table *table = (Table *)args[0];
+    if (!PyBytes_CheckExact(args[1]) || !PyLong_CheckExact(args[2]) ||
+        !PyLong_CheckExact(args[3]) || !PyLong_CheckExact(args[4]))
+        Py_RETURN_NOTIMPLEMENTED;
+    Py_ssize_t start = PyLong_AsSsize_t(args[2]), end = PyLong_AsSsize_t(args[3]);
+    Py_ssize_t number = PyLong_AsSsize_t(args[4]);
+    if (PyErr_Occurred()) {
+        PyErr_Clear();
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    if (start < 0 || end < start || end > PyBytes_GET_SIZE(args[1]) || number < 0 ||
+        number >= table->count || table->entries[number].name == NULL ||
+        table->entries[number].kind == K_LATE)
+        Py_RETURN_NOTIMPLEMENTED;
+    const unsigned char *buf = (const unsigned char *)PyBytes_AS_STRING(args[1]);
+    Py_ssize_t offset = start, found = -1, found_end = 0;
+    while (end - offset >= 4) {
+        uint16_t length, attr_type;
+        memcpy(&length, buf + offset, 2);
+        memcpy(&attr_type, buf + offset + 2, 2);
+        if (length < 4 || offset + length > end) {
+            bad_length(length, offset);
+            return NULL;
+        }
+        if ((attr_type & 0x3FFF) == number) {
+            found = offset + 4;
+            found_end = offset + length;
+        }
+        offset = (offset + length + 3) & ~(Py_ssize_t)3;
+    }
+    if (found < 0)
+        return Py_NewRef(args[5]);
+    return entry_value(&table->entries[number], args[1], buf, found, found_end);
+}
+
 /* decode_struct(struct, data, start, end): a fixed header; the struct's Python decoder answers
  * for data that is not bytes or a span outside it. */
 static PyObject *cdecode_struct(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
@@ -708,6 +754,8 @@ static PyObject *cdecode_struct(PyObject *module, PyObject *const *args, Py_ssiz
 }
 
 static PyMethodDef module_methods[] = {
+    {"lookup", (PyCFunction)(void (*)(void))clookup, METH_FASTCALL,
+     "lookup(table, data, start, end, number, missing): one attribute's value."},
     {"decode_struct", (PyCFunction)(void (*)(void))cdecode_struct, METH_FASTCALL,
      "decode_struct(struct, data, start, end): a C struct's members."},
     {"walk", (PyCFunction)(void (*)(void))cwalk, METH_FASTCALL,

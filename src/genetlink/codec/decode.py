@@ -48,6 +48,8 @@ LATE = 2  # arg: a sub-message decoder taking the decoded siblings too; runs aft
 Table = dict[int, tuple[str, int, Any, bool]]
 
 _unpack_nla = struct.Struct("=HH").unpack_from
+#: what Tables.lookup answers for an attribute the message does not carry
+MISSING: Any = object()
 
 
 def bounded(decode: Callable[..., T], *args: Any) -> T:
@@ -310,6 +312,7 @@ class Tables:
         #: the compiled walk (None: pure Python) and its tables, by set
         self._accel = native.accelerator()
         self._native: dict[str, Any] = {}
+        self._lookups: dict[str, tuple[Any, set[str]]] = {}
 
     def table(self, set_name: str) -> Table:
         """The decode table of `set_name` (built on first use; recursive sets are fine)."""
@@ -358,6 +361,23 @@ class Tables:
             if out is not None:
                 return out
         return walk_set(self._sets.get(set_name) or self.table(set_name), data, start, end)
+
+    def lookup(self, set_name: str, name: str, number: int, data: bytes, start: int,
+               end: int) -> Any:  # fmt: skip
+        """The compiled lazy read of attribute `name` (number `number`): its value, MISSING
+        when absent, NotImplemented where the pure path must read it (no compiled walk)."""
+        accel = self._accel
+        if accel is None:
+            return NotImplemented
+        known = self._lookups.get(set_name)
+        if known is None:
+            table = self._native.get(set_name) or native.build_table(accel, self, set_name,
+                                                                      self._native)  # fmt: skip
+            # names whose number the table decodes as theirs (not another attribute's)
+            known = self._lookups[set_name] = (table, {e[0] for e in self.table(set_name).values()})
+        if name not in known[1]:
+            return NotImplemented
+        return bounded(accel.lookup, known[0], data, start, end, number, MISSING)
 
     def decode_set(self, set_name: str, data: bytes, start: int, end: int) -> dict[Any, Any]:
         """Full decode of the attributes of `set_name` in data[start:end]."""

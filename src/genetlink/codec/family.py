@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from genetlink.codec.decode import Tables, bounded
+from genetlink.codec.decode import MISSING, Tables, bounded
 from genetlink.codec.encode import Encoder, lookup, spec_name
 from genetlink.codec.names import HEADER_PREFIX
 from genetlink.schema.model import Family, Operation
@@ -90,12 +90,16 @@ class Decoded(Mapping[str | int, Any]):
         name, number, decoder = entry
         if decoder is None:
             return self.to_dict()[name]
-        span = self.attrs.span(number)
-        if span is None:
-            raise KeyError(key)
         tables = self._codec.tables
         before = tables.deferred
-        value = bounded(decoder, self.data, span[0], span[1])
+        value = tables.lookup(self._set, name, number, self.data, self.start, self.end)
+        if value is NotImplemented:
+            span = self.attrs.span(number)
+            if span is None:
+                raise KeyError(key)
+            value = bounded(decoder, self.data, span[0], span[1])
+        elif value is MISSING:
+            raise KeyError(key)
         if tables.deferred != before:  # a sub-message inside needs an outer selector
             return self.to_dict()[name]
         return value
