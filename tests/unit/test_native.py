@@ -277,3 +277,32 @@ def test_every_struct_header_and_attribute_decodes_the_same(kernel_specs: Path,
                 tlv = _tlv(attr.value, raw)
                 assert outcome(compiled.decode_attrs, set_name, tlv) == outcome(
                     pure.decode_attrs, set_name, tlv), (set_name, attr.name, raw)
+
+
+def test_the_extension_refuses_what_native_py_never_builds() -> None:
+    accel = native.accelerator()
+    if accel is None:
+        pytest.skip("the compiled walk is not built here (no C compiler) or GENETLINK_PURE=1")
+    table = accel.Table()
+    with pytest.raises(TypeError):
+        table.fill([(1, "a", native.K_CALL, 0, 0, 0, 0, None, None, None, 0, None)])
+    with pytest.raises(ValueError):
+        accel.Table().fill([(0x4000, "a", native.K_FLAG, 0, 0, 0, 0, None, None, None, 0, None)])
+    with pytest.raises(ValueError):
+        accel.Table().fill([(1, "a", native.K_INT, 0, 3, 0, 0, len, None, None, 0, None)])
+    with pytest.raises(TypeError):
+        accel.Table().fill([(1, "a", native.K_NEST, 0, 0, 0, 0, None, None, "x", 0, None)])
+    with pytest.raises(ValueError):  # a member past the struct's end
+        accel.Struct().fill(4, [(2, "m", native.K_INT, 0, 4, 0, 0, None, None, None, 0, None)],
+                            len)  # fmt: skip
+    full = accel.Table()
+    full.fill([(1, "a", native.K_FLAG, 0, 0, 0, 0, None, None, None, 0, None)])
+    with pytest.raises(RuntimeError):  # filled once: a walk may be using the entries
+        full.fill([])
+    with pytest.raises(TypeError):
+        accel.walk("not a table", b"", 0, 0)
+    assert accel.walk(full, _tlv(1, b""), 0, 4) == {"a": True}
+    assert accel.walk(full, bytearray(4), 0, 4) is None  # not bytes: the pure path decodes
+    assert accel.walk(full, b"1234", 0, 5) is None  # a span past the buffer: likewise
+    assert accel.lookup(full, _tlv(1, b""), 0, 4, 1, None) is True
+    assert accel.lookup(full, _tlv(1, b""), 0, 4, 2, None) is NotImplemented  # no entry

@@ -153,6 +153,10 @@ static int entry_parse(PyObject *item, long *number, Entry *e, int member) {
 
 /* Table.fill(entries): the attributes of the set (see entry_parse). */
 static PyObject *table_fill(Table *self, PyObject *entries) {
+    if (self->entries != NULL) { /* a walk may be using them: tables are filled once */
+        PyErr_SetString(PyExc_RuntimeError, "the table is filled already");
+        return NULL;
+    }
     PyObject *seq = PySequence_Fast(entries, "entries must be a sequence");
     if (seq == NULL)
         return NULL;
@@ -236,6 +240,10 @@ static void struct_dealloc(Struct *self) {
 static PyObject *struct_fill(Struct *self, PyObject *args) {
     Py_ssize_t size;
     PyObject *members, *other;
+    if (self->members != NULL || self->other != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the struct is filled already");
+        return NULL;
+    }
     if (!PyArg_ParseTuple(args, "nOO", &size, &members, &other))
         return NULL;
     PyObject *seq = PySequence_Fast(members, "members must be a sequence");

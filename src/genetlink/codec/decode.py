@@ -58,7 +58,10 @@ def bounded(decode: Callable[..., T], *args: Any) -> T:
     try:
         return decode(*args)
     except RecursionError:
-        raise DecodeError("attributes nested deeper than can be decoded") from None
+        raise DecodeError(_TOO_DEEP) from None
+
+
+_TOO_DEEP = "attributes nested deeper than can be decoded"
 
 
 def walk_set(table: Table, data: bytes, start: int, end: int) -> dict[Any, Any]:
@@ -386,7 +389,15 @@ class Tables:
     def decode_tree(self, set_name: str, data: bytes, start: int, end: int) -> dict[Any, Any]:
         """Full decode of a message's attributes, sub-messages with outer selectors included."""
         before = self.deferred
-        out = bounded(self.walk, set_name, data, start, end)
+        table = self._native.get(set_name)
+        out = None
+        if table is not None:  # the compiled walk called straight away: the message hot path
+            try:
+                out = self._accel.walk(table, data, start, end)  # type: ignore[union-attr]
+            except RecursionError:
+                raise DecodeError(_TOO_DEEP) from None
+        if out is None:
+            out = bounded(self.walk, set_name, data, start, end)
         if self.deferred != before:
             resolve_deferred(out)
         return out

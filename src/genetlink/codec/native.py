@@ -55,15 +55,19 @@ def build_table(accel: ModuleType, tables: Tables, set_name: str, made: dict[str
     if table is not None:
         return table
     table = made[set_name] = accel.Table()
-    pure = tables.table(set_name)
-    by_value = tables.family.attribute_sets[set_name].by_value
-    entries = []
-    for number, (name, how, arg, multi) in pure.items():
-        if 0 <= number <= 0x3FFF:  # larger numbers never match a masked type
-            where = f"{set_name}.{name}"
-            kind, *rest = _entry(accel, tables, by_value[number], how, arg, where, made)
-            entries.append((number, name, kind, int(multi), *rest))
-    table.fill(entries)
+    try:
+        pure = tables.table(set_name)
+        by_value = tables.family.attribute_sets[set_name].by_value
+        entries = []
+        for number, (name, how, arg, multi) in pure.items():
+            if 0 <= number <= 0x3FFF:  # larger numbers never match a masked type
+                where = f"{set_name}.{name}"
+                kind, *rest = _entry(accel, tables, by_value[number], how, arg, where, made)
+                entries.append((number, name, kind, int(multi), *rest))
+        table.fill(entries)
+    except BaseException:
+        del made[set_name]  # never a half-built table for the next decode
+        raise
     return table
 
 
