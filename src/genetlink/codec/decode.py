@@ -316,6 +316,8 @@ class Tables:
         self._accel = native.accelerator()
         self._native: dict[str, Any] = {}
         self._lookups: dict[str, tuple[Any, set[str]]] = {}
+        #: the compiled lazy read, None on the pure path (which Decoded then takes as before)
+        self.lookup: Callable[..., Any] | None = self._lookup if self._accel is not None else None
 
     def table(self, set_name: str) -> Table:
         """The decode table of `set_name` (built on first use; recursive sets are fine)."""
@@ -365,13 +367,12 @@ class Tables:
                 return out
         return walk_set(self._sets.get(set_name) or self.table(set_name), data, start, end)
 
-    def lookup(self, set_name: str, name: str, number: int, data: bytes, start: int,
-               end: int) -> Any:  # fmt: skip
+    def _lookup(self, set_name: str, name: str, number: int, data: bytes, start: int,
+                end: int) -> Any:  # fmt: skip
         """The compiled lazy read of attribute `name` (number `number`): its value, MISSING
-        when absent, NotImplemented where the pure path must read it (no compiled walk)."""
+        when absent, NotImplemented where the pure path must read it."""
         accel = self._accel
-        if accel is None:
-            return NotImplemented
+        assert accel is not None  # bound as `lookup` only with the compiled walk
         known = self._lookups.get(set_name)
         if known is None:
             table = self._native.get(set_name) or native.build_table(accel, self, set_name,
@@ -384,20 +385,27 @@ class Tables:
 
     def decode_set(self, set_name: str, data: bytes, start: int, end: int) -> dict[Any, Any]:
         """Full decode of the attributes of `set_name` in data[start:end]."""
+        if self._accel is None:
+            return bounded(walk_set, self._sets.get(set_name) or self.table(set_name), data,
+                           start, end)  # fmt: skip
         return bounded(self.walk, set_name, data, start, end)
 
     def decode_tree(self, set_name: str, data: bytes, start: int, end: int) -> dict[Any, Any]:
         """Full decode of a message's attributes, sub-messages with outer selectors included."""
         before = self.deferred
-        table = self._native.get(set_name)
+        accel = self._accel
         out = None
-        if table is not None:  # the compiled walk called straight away: the message hot path
+        if accel is not None:  # the compiled walk called straight away: the message hot path
+            table = self._native.get(set_name)
+            if table is None:
+                table = native.build_table(accel, self, set_name, self._native)
             try:
-                out = self._accel.walk(table, data, start, end)  # type: ignore[union-attr]
+                out = accel.walk(table, data, start, end)
             except RecursionError:
                 raise DecodeError(_TOO_DEEP) from None
-        if out is None:
-            out = bounded(self.walk, set_name, data, start, end)
+        if out is None:  # the pure path as it was, or data the compiled walk leaves to it
+            out = bounded(walk_set, self._sets.get(set_name) or self.table(set_name), data,
+                          start, end)  # fmt: skip
         if self.deferred != before:
             resolve_deferred(out)
         return out

@@ -90,16 +90,12 @@ class Decoded(Mapping[str | int, Any]):
         name, number, decoder = entry
         if decoder is None:
             return self.to_dict()[name]
+        span = self.attrs.span(number)
+        if span is None:
+            raise KeyError(key)
         tables = self._codec.tables
         before = tables.deferred
-        value = tables.lookup(self._set, name, number, self.data, self.start, self.end)
-        if value is NotImplemented:
-            span = self.attrs.span(number)
-            if span is None:
-                raise KeyError(key)
-            value = bounded(decoder, self.data, span[0], span[1])
-        elif value is MISSING:
-            raise KeyError(key)
+        value = bounded(decoder, self.data, span[0], span[1])
         if tables.deferred != before:  # a sub-message inside needs an outer selector
             return self.to_dict()[name]
         return value
@@ -130,6 +126,31 @@ class Decoded(Mapping[str | int, Any]):
         return f"Decoded({self.op}, {self.to_dict()!r})"
 
 
+class CompiledDecoded(Decoded):
+    """A `Decoded` whose single values the compiled walk reads (FamilyCodec picks this class
+    when it was built; see codec.native): the same values and errors, in C."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str | int) -> Any:
+        header = self._header
+        if self._full is None and self._set is not None and isinstance(key, str) and (
+                header is None or key not in header):  # fmt: skip
+            tables = self._codec.tables
+            entry = tables.lazy_entries(self._set).get(key)
+            if entry is not None and entry[2] is not None and tables.lookup is not None:
+                name, number, _ = entry
+                before = tables.deferred
+                value = tables.lookup(self._set, name, number, self.data, self.start, self.end)
+                if value is MISSING:
+                    raise KeyError(key)
+                if value is not NotImplemented:
+                    if tables.deferred != before:  # a sub-message inside needs an outer selector
+                        return self.to_dict()[name]
+                    return value
+        return Decoded.__getitem__(self, key)
+
+
 def _nested(encode: Callable[..., None], *args: Any) -> None:
     """`encode(*args)`, with values nested deeper than Python recurses an EncodeError."""
     try:
@@ -145,6 +166,8 @@ class FamilyCodec:
         self.family = family
         self.tables = Tables(family)
         self.encoder = Encoder(family)
+        #: the class of decoded messages: Decoded, or CompiledDecoded with the compiled walk
+        self.decoded: type[Decoded] = Decoded if self.tables.lookup is None else CompiledDecoded
 
     def operation(self, name: str | Operation) -> Operation:
         """An operation by name (kebab or snake case); EncodeError naming the known ones."""
@@ -208,12 +231,12 @@ class FamilyCodec:
         if msg.end - start < GENL_HDRLEN:
             raise DecodeError("message too short for a genlmsghdr", start)
         known = self.operation(op) if op is not None else self.reply_op(msg.data[start])
-        return Decoded(self, known, msg.data, start + GENL_HDRLEN, msg.end)
+        return self.decoded(self, known, msg.data, start + GENL_HDRLEN, msg.end)
 
     def decode_raw(self, msg: Message, op: str | Operation | None = None) -> Decoded:
         """A netlink-raw message (rtnetlink...): the op comes from nlmsg_type unless given."""
         known = self.operation(op) if op is not None else self.reply_op(msg.type)
-        return Decoded(self, known, msg.data, msg.payload_start, msg.end)
+        return self.decoded(self, known, msg.data, msg.payload_start, msg.end)
 
     def decode_attrs(self, set_name: str, data: bytes, start: int = 0,
                      end: int | None = None) -> dict[Any, Any]:  # fmt: skip
