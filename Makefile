@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: setup run test check lint unit vm-test bench clean fuzz fuzz-short fuzz-asan soak seeds
 
-$(STAMP): pyproject.toml
+# (the C source too: pip install -e builds the compiled walk in place)
+$(STAMP): pyproject.toml setup.py src/genetlink/codec/_cwalk.c
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
@@ -35,7 +36,7 @@ unit: $(STAMP)
 	$(VENV)/bin/pytest tests/unit
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info
+	rm -rf $(VENV) build dist src/*.egg-info src/genetlink/codec/_cwalk.*.so
 
 # Build the genltest module, boot Debian's kernel in qemu, run tests/vm inside the guest.
 vm-test: $(STAMP)
