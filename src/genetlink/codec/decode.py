@@ -58,10 +58,10 @@ def bounded(decode: Callable[..., T], *args: Any) -> T:
     try:
         return decode(*args)
     except RecursionError:
-        raise DecodeError(_TOO_DEEP) from None
+        raise DecodeError(TOO_DEEP) from None
 
 
-_TOO_DEEP = "attributes nested deeper than can be decoded"
+TOO_DEEP = "attributes nested deeper than can be decoded"
 
 
 def walk_set(table: Table, data: bytes, start: int, end: int) -> dict[Any, Any]:
@@ -315,9 +315,7 @@ class Tables:
         #: the compiled walk (None: pure Python) and its tables, by set
         self._accel = native.accelerator()
         self._native: dict[str, Any] = {}
-        self._lookups: dict[str, tuple[Any, set[str]]] = {}
-        #: the compiled lazy read, None on the pure path (which Decoded then takes as before)
-        self.lookup: Callable[..., Any] | None = self._lookup if self._accel is not None else None
+        self._lookups: dict[str, tuple[Any, dict[str, int]]] = {}
 
     def table(self, set_name: str) -> Table:
         """The decode table of `set_name` (built on first use; recursive sets are fine)."""
@@ -367,21 +365,22 @@ class Tables:
                 return out
         return walk_set(self._sets.get(set_name) or self.table(set_name), data, start, end)
 
-    def _lookup(self, set_name: str, name: str, number: int, data: bytes, start: int,
-                end: int) -> Any:  # fmt: skip
-        """The compiled lazy read of attribute `name` (number `number`): its value, MISSING
-        when absent, NotImplemented where the pure path must read it."""
-        accel = self._accel
-        assert accel is not None  # bound as `lookup` only with the compiled walk
-        known = self._lookups.get(set_name)
-        if known is None:
+    def native_reads(self, set_name: str) -> tuple[Any, dict[str, int]]:
+        """For the compiled lazy read of `set_name`: (native table, {name: number}) for the
+        names (spec and snake_case) whose values the table reads as the pure decoder does
+        (not multi-attr lists or sub-messages, nor a number another attribute shares)."""
+        reads = self._lookups.get(set_name)
+        if reads is None:
+            accel = self._accel
+            assert accel is not None  # used by CompiledDecoded only
             table = self._native.get(set_name) or native.build_table(accel, self, set_name,
                                                                       self._native)  # fmt: skip
-            # names whose number the table decodes as theirs (not another attribute's)
-            known = self._lookups[set_name] = (table, {e[0] for e in self.table(set_name).values()})
-        if name not in known[1]:
-            return NotImplemented
-        return bounded(accel.lookup, known[0], data, start, end, number, MISSING)
+            owners = {number: entry[0] for number, entry in self.table(set_name).items()}
+            names = {key: number for key, (name, number, decoder)
+                     in self.lazy_entries(set_name).items()
+                     if decoder is not None and owners.get(number) == name}  # fmt: skip
+            reads = self._lookups[set_name] = (table, names)
+        return reads
 
     def decode_set(self, set_name: str, data: bytes, start: int, end: int) -> dict[Any, Any]:
         """Full decode of the attributes of `set_name` in data[start:end]."""
@@ -402,7 +401,7 @@ class Tables:
             try:
                 out = accel.walk(table, data, start, end)
             except RecursionError:
-                raise DecodeError(_TOO_DEEP) from None
+                raise DecodeError(TOO_DEEP) from None
         if out is None:  # the pure path as it was, or data the compiled walk leaves to it
             out = bounded(walk_set, self._sets.get(set_name) or self.table(set_name), data,
                           start, end)  # fmt: skip

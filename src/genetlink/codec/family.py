@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from genetlink.codec.decode import MISSING, Tables, bounded
+from genetlink.codec.decode import MISSING, TOO_DEEP, Tables, bounded
 from genetlink.codec.encode import Encoder, lookup, spec_name
 from genetlink.codec.names import HEADER_PREFIX
 from genetlink.schema.model import Family, Operation
@@ -132,23 +132,42 @@ class CompiledDecoded(Decoded):
 
     __slots__ = ()
 
-    def __getitem__(self, key: str | int) -> Any:
+    def _read(self, key: str | int) -> Any:
+        """The compiled read of `key`: its value, MISSING, or NotImplemented (Decoded's)."""
         header = self._header
-        if self._full is None and self._set is not None and isinstance(key, str) and (
-                header is None or key not in header):  # fmt: skip
-            tables = self._codec.tables
-            entry = tables.lazy_entries(self._set).get(key)
-            if entry is not None and entry[2] is not None and tables.lookup is not None:
-                name, number, _ = entry
-                before = tables.deferred
-                value = tables.lookup(self._set, name, number, self.data, self.start, self.end)
-                if value is MISSING:
-                    raise KeyError(key)
-                if value is not NotImplemented:
-                    if tables.deferred != before:  # a sub-message inside needs an outer selector
-                        return self.to_dict()[name]
-                    return value
-        return Decoded.__getitem__(self, key)
+        if self._full is not None or self._set is None or (header is not None and key in header):
+            return NotImplemented
+        tables = self._codec.tables
+        table, names = tables.native_reads(self._set)
+        number = names.get(key) if isinstance(key, str) else None
+        if number is None:
+            return NotImplemented
+        before = tables.deferred
+        lookup = tables._accel.lookup  # type: ignore[union-attr]
+        try:
+            value = lookup(table, self.data, self.start, self.end, number, MISSING)
+        except RecursionError:
+            raise DecodeError(TOO_DEEP) from None
+        if tables.deferred != before:  # a sub-message inside needs an outer selector
+            return NotImplemented
+        return value
+
+    def __getitem__(self, key: str | int) -> Any:
+        value = self._read(key)
+        if value is MISSING:
+            raise KeyError(key)
+        if value is NotImplemented:
+            return Decoded.__getitem__(self, key)
+        return value
+
+    def get(self, key: str | int, default: Any = None) -> Any:
+        """The value of `key`, or `default` when the message does not carry it."""
+        value = self._read(key)
+        if value is MISSING:
+            return default
+        if value is NotImplemented:
+            return Decoded.get(self, key, default)
+        return value
 
 
 def _nested(encode: Callable[..., None], *args: Any) -> None:
@@ -167,7 +186,7 @@ class FamilyCodec:
         self.tables = Tables(family)
         self.encoder = Encoder(family)
         #: the class of decoded messages: Decoded, or CompiledDecoded with the compiled walk
-        self.decoded: type[Decoded] = Decoded if self.tables.lookup is None else CompiledDecoded
+        self.decoded: type[Decoded] = Decoded if self.tables._accel is None else CompiledDecoded
 
     def operation(self, name: str | Operation) -> Operation:
         """An operation by name (kebab or snake case); EncodeError naming the known ones."""
