@@ -8,6 +8,9 @@ display hint, dicts for nests and structs, lists for arrays and multi-attr.
 A payload of a width its type cannot have (a u32 of 16 bytes: rt-rule's `src` on an IPv6
 rule) is never read as a number: it stays bytes, as a `Mismatched`, and is logged once per
 attribute and width on the "genetlink.codec" logger.
+
+Where the compiled walk was built (`codec.native`), `Tables` hands it native tables made from
+these; the pure walk here stays the reference it is tested against.
 """
 
 from __future__ import annotations
@@ -48,8 +51,9 @@ LATE = 2  # arg: a sub-message decoder taking the decoded siblings too; runs aft
 Table = dict[int, tuple[str, int, Any, bool]]
 
 _unpack_nla = struct.Struct("=HH").unpack_from
-#: what Tables.lookup answers for an attribute the message does not carry
+#: what the compiled lazy read (_cwalk.lookup) answers for an attribute the message lacks
 MISSING: Any = object()
+TOO_DEEP = "attributes nested deeper than can be decoded"
 
 
 def bounded(decode: Callable[..., T], *args: Any) -> T:
@@ -59,9 +63,6 @@ def bounded(decode: Callable[..., T], *args: Any) -> T:
         return decode(*args)
     except RecursionError:
         raise DecodeError(TOO_DEEP) from None
-
-
-TOO_DEEP = "attributes nested deeper than can be decoded"
 
 
 def walk_set(table: Table, data: bytes, start: int, end: int) -> dict[Any, Any]:

@@ -6,10 +6,11 @@ decodes in Python. Both paths give the same values and the same DecodeError for 
 (tests/unit/test_native.py checks it on random and mutated real messages).
 
 A native table has one entry per attribute number, made from the same model and the same
-Python table (`decode.Tables.table`) as the pure walk: scalars, strings, bytes, addresses and
-MACs, enums, flags and nests are decoded in C; everything else (structs, flag names,
-bitfields, arrays, sub-messages, payloads of the wrong width) by the very Python decoder the
-pure walk calls.
+Python table (`decode.Tables.table`) as the pure walk: integers of every width and byte order
+(with enum or flag names), strings, bytes, addresses and MACs, flags, nests, C structs and
+packed integer arrays are decoded in C; everything else (sub-messages, bitfields, indexed
+arrays, type-value nests, UUIDs, payloads of the wrong width) by the very Python decoder the
+pure walk calls, from C.
 """
 
 from __future__ import annotations
