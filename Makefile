@@ -4,9 +4,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test check lint unit vm-test bench clean fuzz fuzz-short soak seeds docs docs-check
+.PHONY: setup run test check lint unit vm-test bench clean fuzz fuzz-short fuzz-asan soak seeds docs docs-check
 
-$(STAMP): pyproject.toml
+# (the C source too: pip install -e builds the compiled walk in place)
+$(STAMP): pyproject.toml setup.py src/genetlink/codec/_cwalk.c
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
@@ -37,7 +38,7 @@ unit: $(STAMP)
 	$(VENV)/bin/pytest tests/unit
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info
+	rm -rf $(VENV) build dist src/*.egg-info src/genetlink/codec/_cwalk.*.so
 
 # Build the genltest module, boot Debian's kernel in qemu, run tests/vm inside the guest.
 vm-test: $(STAMP)
@@ -54,12 +55,22 @@ FUZZ_JOBS    ?= 2
 FUZZ_ENGINE  ?= mixed
 fuzz: $(STAMP)
 	$(PY) tests/fuzz/run.py --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) --engine $(FUZZ_ENGINE)
+	$(MAKE) fuzz-asan
+
+# The compiled walk under AddressSanitizer + UBSan (tests/fuzz/asan.sh), with our mutator:
+# gcc's libasan takes over the coverage hooks of atheris's libFuzzer, so atheris would run
+# blind there (the run above, coverage-guided, compares compiled and pure decodes instead).
+FUZZ_ASAN_SECONDS ?= 300
+fuzz-asan: $(STAMP)
+	bash tests/fuzz/asan.sh $(PY) tests/fuzz/run.py --seconds $(FUZZ_ASAN_SECONDS) \
+	    --jobs $(FUZZ_JOBS) --engine mutate --workdir build/fuzz-asan
 
 # The short run that `make check` (so `make test`) includes: from the seeds alone, so it
 # takes the same time however big the long runs have grown build/fuzz/corpus.
 fuzz-short: $(STAMP)
 	$(PY) tests/fuzz/run.py --seconds 30 --jobs $(FUZZ_JOBS) --engine $(FUZZ_ENGINE) --quiet \
 	    --workdir build/fuzz-short --fresh
+	$(MAKE) fuzz-asan FUZZ_ASAN_SECONDS=20
 
 # Recapture the seed corpus from the running kernel (root: it makes a network namespace).
 seeds: $(STAMP)

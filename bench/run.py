@@ -29,6 +29,9 @@ PY = sys.executable
 SIDES = ("ours", "pyroute2", "c")
 WORKER = {"ours": os.path.join(BENCH, "ours.py"),
           "pyroute2": os.path.join(BENCH, "pyroute2_bench.py")}
+# "pure": our side with GENETLINK_PURE=1 (the compiled walk off), for before/after figures
+WORKER["pure"] = WORKER["ours"]
+PURE_ENV = dict(os.environ, GENETLINK_PURE="1")
 DO_NAMES = ("nlctrl", "ethtool", "netdev", "tcp_metrics")
 
 
@@ -112,7 +115,7 @@ def run_side(row: Row, side: str, extra: list[str]) -> dict[str, Any]:
     cmd += ["-r", str(reps), "-w", str(warmup), *extra]
     t0 = time.monotonic()
     p = subprocess.run(["ip", "netns", "exec", row.ns, *cmd], capture_output=True, text=True,
-                       timeout=600, check=False)
+                       timeout=600, check=False, env=PURE_ENV if side == "pure" else None)
     res = _parse(p.stdout) or {}
     if p.returncode == 3:
         return {"na": res.get("na", "n/a")}
@@ -283,6 +286,7 @@ def print_table(rows: list[Row]) -> None:
         print(" | ".join(str(v).ljust(w) for v, w in zip(ln, widths, strict=True)).rstrip())
         if i == 0:
             print("-+-".join("-" * w for w in widths))
+    print_pure(rows)
     for row in rows:
         for f in row.results.get("_eval", {}).get("flags", []):
             print(f"! {row.name}: {f} (not compared)")
@@ -290,6 +294,28 @@ def print_table(rows: list[Row]) -> None:
             res = row.results.get(s) or {}
             if "error" in res:
                 print(f"! {row.name} [{s}] error: {res['error']}")
+
+
+def print_pure(rows: list[Row]) -> None:
+    """Our side on both decode paths (when --sides has "pure"): compiled, pure, and C."""
+    lines = [["workload", "compiled", "pure", "pure/compiled", "compiled/C", "pure/C"]]
+    for row in rows:
+        r = row.results
+        ours, pure, cc = (value(r.get(s), row.kind) for s in ("ours", "pure", "c"))
+        if pure is None or row.kind == "notify":
+            continue
+        ratios = [pure / ours if ours else None, ours / cc if ours and cc else None,
+                  pure / cc if cc else None]
+        lines.append([row.name, cell(r.get("ours"), row.kind), cell(r.get("pure"), row.kind),
+                      *(f"{x:.3g}" if x else "-" for x in ratios)])
+    if len(lines) == 1:
+        return
+    widths = [max(len(ln[i]) for ln in lines) for i in range(len(lines[0]))]
+    print()
+    for i, ln in enumerate(lines):
+        print(" | ".join(v.ljust(w) for v, w in zip(ln, widths, strict=True)).rstrip())
+        if i == 0:
+            print("-+-".join("-" * w for w in widths))
 
 
 # -- main ------------------------------------------------------------------------------------

@@ -146,6 +146,26 @@ def _load_codecs() -> dict[str, FamilyCodec]:
 CODECS = _load_codecs()
 
 
+def _load_pure_codecs() -> dict[str, FamilyCodec]:
+    """The same codecs on the pure path, to hold the compiled walk to (none without it)."""
+    from genetlink.codec import native
+
+    if native.accelerator() is None:
+        return {}
+    saved = os.environ.get("GENETLINK_PURE")
+    os.environ["GENETLINK_PURE"] = "1"
+    try:
+        return {name: FamilyCodec(codec.family) for name, codec in CODECS.items()}
+    finally:
+        if saved is None:
+            del os.environ["GENETLINK_PURE"]
+        else:
+            os.environ["GENETLINK_PURE"] = saved
+
+
+PURE_CODECS = _load_pure_codecs()
+
+
 def split(data: bytes) -> tuple[str, str, list[bytes]]:
     """(family, mode, datagrams) of an input."""
     if not data:
@@ -337,6 +357,20 @@ def check_decoded(msg: Message, codec: FamilyCodec) -> None:
     with entry("FamilyCodec.decode", DecodeError):
         decoded = codec.decode(msg)
         check_mapping(decoded, codec)
+    pure = PURE_CODECS.get(codec.family.name)
+    if pure is not None:
+        compiled, reference = _outcome(codec, msg), _outcome(pure, msg)
+        if compiled != reference:
+            raise Finding("compiled walk", AssertionError(
+                f"compiled {compiled[:300]} != pure {reference[:300]}"))  # fmt: skip
+
+
+def _outcome(codec: FamilyCodec, msg: Message) -> str:
+    """A full decode's value (its repr, so types count) or its DecodeError, as text."""
+    try:
+        return repr(codec.decode(msg).to_dict())
+    except DecodeError as exc:
+        return f"DecodeError: {exc}"
 
 
 def check_mapping(decoded: Any, codec: FamilyCodec) -> None:

@@ -306,6 +306,13 @@ def test_sync_and_async_dumps_give_the_same_objects(rtnl: dict[str, Handle], ker
     rtnl["rt-addr"].do("newaddr", {"ifa-family": 10, "ifa-prefixlen": 64, "ifa-index": index,
                                    "address": "2001:db8::7", "ifa-flags": ["nodad"]},
                        flags="create|excl")  # fmt: skip
+    # the kernel adds the address's local route a moment later (addrconf's work queue): the
+    # first dump must not race it, or the two dumps see different tables
+    deadline = time.monotonic() + 5
+    while not any(r.get("dst") == "2001:db8::7"
+                  for r in ip_json(netns, "-6", "route", "show", "table", "local")):  # fmt: skip
+        assert time.monotonic() < deadline, "no local route for 2001:db8::7"
+        time.sleep(0.01)
     wanted = [("rt-link", "getlink", None), ("rt-addr", "getaddr", None),
               ("rt-route", "getroute", {"rtm-family": 2}),
               ("rt-route", "getroute", {"rtm-family": 10})]  # fmt: skip

@@ -3,9 +3,11 @@ warnings, `twine check` accepts them, and they hold what they must."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tarfile
 import zipfile
 from pathlib import Path
@@ -56,6 +58,26 @@ def test_wheel_holds_the_package_its_specs_and_types(dist: Path) -> None:
             "genetlink/specs/genltest.yaml", "genetlink/cli/main.py"} <= names  # fmt: skip
     assert not any(n.startswith(("tests/", "kernel/")) for n in names)
     assert "License-Expression: MIT" in meta and "Project-URL: " in meta
+    # built here with a compiler: the compiled walk is in, so the wheel is for this platform
+    if shutil.which("cc") and (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file():
+        assert any(n.startswith("genetlink/codec/_cwalk.") and n.endswith(".so") for n in names)
+        assert not wheel.name.endswith("-none-any.whl")
+
+
+def test_a_wheel_built_without_a_compiler_is_the_pure_package(dist: Path) -> None:
+    """The extension is optional: with a C compiler that fails, the build still succeeds."""
+    (sdist,) = dist.glob("*.tar.gz")
+    out = dist.parent / "pure"
+    env = dict(os.environ, CC="false", LDSHARED="false")
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                           "-w", str(out), str(sdist)], capture_output=True, text=True,
+                          timeout=600, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (wheel,) = out.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    assert "genetlink/codec/native.py" in names
+    assert not any(n.endswith(".so") for n in names)
 
 
 def test_sdist_holds_tests_examples_and_the_kernel_module(dist: Path) -> None:
@@ -65,7 +87,8 @@ def test_sdist_holds_tests_examples_and_the_kernel_module(dist: Path) -> None:
     top = names[0].split("/")[0]
     for needed in ("tests/conftest.py", "tests/fuzz/seeds", "examples/genltest_client.py",
                    "kernel/genltest/genltest.c", "kernel/genltest/genltest_uapi.h",
-                   "vm/run-tests.sh", "Makefile", "CHANGELOG.md", "LICENSE",
+                   "vm/run-tests.sh", "Makefile", "CHANGELOG.md", "LICENSE", "setup.py",
+                   "src/genetlink/codec/_cwalk.c", "tests/fuzz/asan.sh",
                    "mkdocs.yml", "docs/tutorial.md"):  # fmt: skip
         assert any(n == f"{top}/{needed}" or n.startswith(f"{top}/{needed}/") for n in names), (
             needed)  # fmt: skip

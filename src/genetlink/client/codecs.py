@@ -178,19 +178,20 @@ class SpecCodec:
             return lambda msg: self.decode(msg, None)
         ids = frozenset(v for v in (op.reply_value, op.value) if v is not None)
         codec, slow = self.codec, self.decode
+        decoded = codec.decoded  # Decoded, or its compiled twin
         if self.family.is_genetlink:
 
             def genl(msg: Message) -> Decoded:
                 start = msg.payload_start
                 if msg.end - start >= GENL_HDRLEN and msg.data[start] in ids:
-                    return Decoded(codec, op, msg.data, start + GENL_HDRLEN, msg.end)
+                    return decoded(codec, op, msg.data, start + GENL_HDRLEN, msg.end)
                 return slow(msg, op)
 
             return genl
 
         def raw(msg: Message) -> Decoded:
             if msg.type in ids:
-                return Decoded(codec, op, msg.data, msg.payload_start, msg.end)
+                return decoded(codec, op, msg.data, msg.payload_start, msg.end)
             return slow(msg, op)
 
         return raw

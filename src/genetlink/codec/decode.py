@@ -8,6 +8,9 @@ display hint, dicts for nests and structs, lists for arrays and multi-attr.
 A payload of a width its type cannot have (a u32 of 16 bytes: rt-rule's `src` on an IPv6
 rule) is never read as a number: it stays bytes, as a `Mismatched`, and is logged once per
 attribute and width on the "genetlink.codec" logger.
+
+Where the compiled walk was built (`codec.native`), `Tables` hands it native tables made from
+these; the pure walk here stays the reference it is tested against.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ import sys
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import partial
 from socket import AF_INET, AF_INET6, inet_ntop
 from typing import Any, TypeVar
 
+from genetlink.codec import native
 from genetlink.codec.names import HEADER_PREFIX, header_clashes
 from genetlink.schema.definitions import EnumDefinition, Struct, StructMember
 from genetlink.schema.model import Attribute, Family
@@ -46,6 +51,9 @@ LATE = 2  # arg: a sub-message decoder taking the decoded siblings too; runs aft
 Table = dict[int, tuple[str, int, Any, bool]]
 
 _unpack_nla = struct.Struct("=HH").unpack_from
+#: what the compiled lazy read (_cwalk.lookup) answers for an attribute the message lacks
+MISSING: Any = object()
+TOO_DEEP = "attributes nested deeper than can be decoded"
 
 
 def bounded(decode: Callable[..., T], *args: Any) -> T:
@@ -54,7 +62,7 @@ def bounded(decode: Callable[..., T], *args: Any) -> T:
     try:
         return decode(*args)
     except RecursionError:
-        raise DecodeError("attributes nested deeper than can be decoded") from None
+        raise DecodeError(TOO_DEEP) from None
 
 
 def walk_set(table: Table, data: bytes, start: int, end: int) -> dict[Any, Any]:
@@ -305,6 +313,10 @@ class Tables:
         self._warned: set[tuple[str, int]] = set()
         #: how many sub-messages waited for an enclosing selector (see resolve_deferred)
         self.deferred = 0
+        #: the compiled walk (None: pure Python) and its tables, by set
+        self._accel = native.accelerator()
+        self._native: dict[str, Any] = {}
+        self._lookups: dict[str, tuple[Any, dict[str, int]]] = {}
 
     def table(self, set_name: str) -> Table:
         """The decode table of `set_name` (built on first use; recursive sets are fine)."""
@@ -342,14 +354,58 @@ class Tables:
             self._lazy[set_name] = entries
         return entries
 
+    def walk(self, set_name: str, data: bytes, start: int, end: int) -> dict[Any, Any]:
+        """`walk_set` with the table of `set_name`: compiled where it was built."""
+        accel = self._accel
+        if accel is not None:
+            table = self._native.get(set_name)
+            if table is None:
+                table = native.build_table(accel, self, set_name, self._native)
+            out: dict[Any, Any] | None = accel.walk(table, data, start, end)
+            if out is not None:
+                return out
+        return walk_set(self._sets.get(set_name) or self.table(set_name), data, start, end)
+
+    def native_reads(self, set_name: str) -> tuple[Any, dict[str, int]]:
+        """For the compiled lazy read of `set_name`: (native table, {name: number}) for the
+        names (spec and snake_case) whose values the table reads as the pure decoder does
+        (not multi-attr lists or sub-messages, nor a number another attribute shares)."""
+        reads = self._lookups.get(set_name)
+        if reads is None:
+            accel = self._accel
+            assert accel is not None  # used by CompiledDecoded only
+            table = self._native.get(set_name) or native.build_table(accel, self, set_name,
+                                                                      self._native)  # fmt: skip
+            owners = {number: entry[0] for number, entry in self.table(set_name).items()}
+            names = {key: number for key, (name, number, decoder)
+                     in self.lazy_entries(set_name).items()
+                     if decoder is not None and owners.get(number) == name}  # fmt: skip
+            reads = self._lookups[set_name] = (table, names)
+        return reads
+
     def decode_set(self, set_name: str, data: bytes, start: int, end: int) -> dict[Any, Any]:
         """Full decode of the attributes of `set_name` in data[start:end]."""
-        return bounded(walk_set, self.table(set_name), data, start, end)
+        if self._accel is None:
+            return bounded(walk_set, self._sets.get(set_name) or self.table(set_name), data,
+                           start, end)  # fmt: skip
+        return bounded(self.walk, set_name, data, start, end)
 
     def decode_tree(self, set_name: str, data: bytes, start: int, end: int) -> dict[Any, Any]:
         """Full decode of a message's attributes, sub-messages with outer selectors included."""
         before = self.deferred
-        out = bounded(walk_set, self.table(set_name), data, start, end)
+        accel = self._accel
+        out = None
+        if accel is not None:  # the compiled walk called straight away: the message hot path
+            table = self._native.get(set_name)
+            if table is None:
+                table = native.build_table(accel, self, set_name, self._native)
+            try:
+                out = accel.walk(table, data, start, end)
+            except RecursionError:
+                raise DecodeError(TOO_DEEP) from None
+        if out is None:  # the pure path as it was, or data the compiled walk leaves to it
+            out = bounded(walk_set, self._sets.get(set_name) or self.table(set_name), data,
+                          start, end)  # fmt: skip
         if self.deferred != before:
             resolve_deferred(out)
         return out
@@ -402,11 +458,16 @@ class Tables:
         decode = self._headers.get((name, set_name))
         if decode is None:
             clashes = header_clashes(self.family, name, set_name)
+            renames = {member: HEADER_PREFIX + member for member in clashes}
             if clashes:
-                renames = {member: HEADER_PREFIX + member for member in clashes}
                 decode = self._build_struct(self.family.structs[name], renames=renames)
             else:
                 decode = self.struct(name)
+            if self._accel is not None:
+                compiled = native.build_struct(self._accel, self, self.family.structs[name],
+                                               decode, renames)  # fmt: skip
+                if compiled is not None:
+                    decode = partial(self._accel.decode_struct, compiled)
             self._headers[(name, set_name)] = decode
         return decode
 
@@ -546,6 +607,9 @@ class Tables:
     def _nest_decoder(self, set_name: str | None) -> Decoder:
         if set_name is None:
             return decode_binary
+        if self._accel is not None:
+            walk = self.walk
+            return lambda data, start, end: walk(set_name, data, start, end)
         tables = self._sets
 
         def decode_nest(data: bytes, start: int, end: int) -> dict[Any, Any]:

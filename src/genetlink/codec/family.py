@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from genetlink.codec.decode import Tables, bounded
+from genetlink.codec.decode import MISSING, TOO_DEEP, Tables, bounded
 from genetlink.codec.encode import Encoder, lookup, spec_name
 from genetlink.codec.names import HEADER_PREFIX
 from genetlink.schema.model import Family, Operation
@@ -126,6 +126,50 @@ class Decoded(Mapping[str | int, Any]):
         return f"Decoded({self.op}, {self.to_dict()!r})"
 
 
+class CompiledDecoded(Decoded):
+    """A `Decoded` whose single values the compiled walk reads (FamilyCodec picks this class
+    when it was built; see codec.native): the same values and errors, in C."""
+
+    __slots__ = ()
+
+    def _read(self, key: str | int) -> Any:
+        """The compiled read of `key`: its value, MISSING, or NotImplemented (Decoded's)."""
+        header = self._header
+        if self._full is not None or self._set is None or (header is not None and key in header):
+            return NotImplemented
+        tables = self._codec.tables
+        table, names = tables.native_reads(self._set)
+        number = names.get(key) if isinstance(key, str) else None
+        if number is None:
+            return NotImplemented
+        before = tables.deferred
+        lookup = tables._accel.lookup  # type: ignore[union-attr]
+        try:
+            value = lookup(table, self.data, self.start, self.end, number, MISSING)
+        except RecursionError:
+            raise DecodeError(TOO_DEEP) from None
+        if tables.deferred != before:  # a sub-message inside needs an outer selector
+            return NotImplemented
+        return value
+
+    def __getitem__(self, key: str | int) -> Any:
+        value = self._read(key)
+        if value is MISSING:
+            raise KeyError(key)
+        if value is NotImplemented:
+            return Decoded.__getitem__(self, key)
+        return value
+
+    def get(self, key: str | int, default: Any = None) -> Any:
+        """The value of `key`, or `default` when the message does not carry it."""
+        value = self._read(key)
+        if value is MISSING:
+            return default
+        if value is NotImplemented:
+            return Decoded.get(self, key, default)
+        return value
+
+
 def _nested(encode: Callable[..., None], *args: Any) -> None:
     """`encode(*args)`, with values nested deeper than Python recurses an EncodeError."""
     try:
@@ -141,6 +185,8 @@ class FamilyCodec:
         self.family = family
         self.tables = Tables(family)
         self.encoder = Encoder(family)
+        #: the class of decoded messages: Decoded, or CompiledDecoded with the compiled walk
+        self.decoded: type[Decoded] = Decoded if self.tables._accel is None else CompiledDecoded
 
     def operation(self, name: str | Operation) -> Operation:
         """An operation by name (kebab or snake case); EncodeError naming the known ones."""
@@ -204,12 +250,12 @@ class FamilyCodec:
         if msg.end - start < GENL_HDRLEN:
             raise DecodeError("message too short for a genlmsghdr", start)
         known = self.operation(op) if op is not None else self.reply_op(msg.data[start])
-        return Decoded(self, known, msg.data, start + GENL_HDRLEN, msg.end)
+        return self.decoded(self, known, msg.data, start + GENL_HDRLEN, msg.end)
 
     def decode_raw(self, msg: Message, op: str | Operation | None = None) -> Decoded:
         """A netlink-raw message (rtnetlink...): the op comes from nlmsg_type unless given."""
         known = self.operation(op) if op is not None else self.reply_op(msg.type)
-        return Decoded(self, known, msg.data, msg.payload_start, msg.end)
+        return self.decoded(self, known, msg.data, msg.payload_start, msg.end)
 
     def decode_attrs(self, set_name: str, data: bytes, start: int = 0,
                      end: int | None = None) -> dict[Any, Any]:  # fmt: skip

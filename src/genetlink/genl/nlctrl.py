@@ -44,10 +44,20 @@ log = logging.getLogger("genetlink.genl")
 _CTRL_VERSION = 2
 
 
+_KNOWN_OP_FLAGS = sum(OP_FLAGS.values())
+# The names of every combination of the known bits, worked out once: FamilyInfo.to_dict names
+# the flags of every op, which cost as much as the GETFAMILY request itself.
+_OP_FLAG_NAMES = {
+    bits: tuple(name for name, bit in OP_FLAGS.items() if bits & bit)
+    for bits in range(_KNOWN_OP_FLAGS + 1)
+    if not bits & ~_KNOWN_OP_FLAGS
+}
+
+
 def op_flag_names(flags: int) -> tuple[str, ...]:
     """Names of the set operation flag bits; unknown bits appear as hex numbers."""
-    names = tuple(name for name, bit in OP_FLAGS.items() if flags & bit)
-    rest = flags & ~sum(OP_FLAGS.values())
+    names = _OP_FLAG_NAMES[flags & _KNOWN_OP_FLAGS]
+    rest = flags & ~_KNOWN_OP_FLAGS
     return (*names, hex(rest)) if rest else names
 
 
@@ -135,7 +145,7 @@ class FamilyInfo:
             "version": self.version,
             "hdrsize": self.hdrsize,
             "maxattr": self.maxattr,
-            "ops": [{"id": op.id, "flags": list(op.flag_names)} for op in self.ops],
+            "ops": [{"id": op.id, "flags": list(op_flag_names(op.flags))} for op in self.ops],
             "groups": [{"name": g.name, "id": g.id} for g in self.groups],
         }
 
