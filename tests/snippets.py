@@ -77,11 +77,12 @@ def every_snippet() -> list[Snippet]:
 
 
 def run(snippet: Snippet, tmp: Path, *, netns: str | None = None, inside: str | None = None,
-        timeout: float = 60,
-        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+        timeout: float = 60, env: dict[str, str] | None = None,
+        user: int | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
     """Run a snippet in a fresh interpreter (or bash, for shell blocks, with the `genetlink`
     command of this interpreter on PATH) with the kernel's specs on the search path (or with
-    `env`): in namespace `inside` when given, its own namespace name replaced by `netns`."""
+    `env`): in namespace `inside` when given, its own namespace name replaced by `netns`; as
+    the user id `user` (setpriv, no groups, no capabilities) when given."""
     code = snippet.code
     if snippet.netns and netns:
         code = code.replace(f'"{snippet.netns}"', f'"{netns}"')
@@ -93,6 +94,8 @@ def run(snippet: Snippet, tmp: Path, *, netns: str | None = None, inside: str | 
         command = [sys.executable, str(file)]
     else:
         command = ["bash", "-euo", "pipefail", str(file)]
+    if user is not None:
+        command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *command]
     if inside is not None:
         command = ["ip", "netns", "exec", inside, *command]
     if env is None:
