@@ -1,8 +1,9 @@
 """The code blocks of README.md and docs/, with what each needs (its first line: `# needs: ...`).
 
 Shared by the tests that type-check them (unit), run those that need root (kernel) and run
-those that need the genltest module (vm). README.md's ```python blocks and every ```python and
-```sh block under docs/ count; other blocks (```text output, README's ```sh) are not code.
+those that need the genltest module (vm). Every ```python and ```sh block of README.md and
+docs/ counts; other blocks (```text output, ```c excerpts) are not code. A block that cannot run
+says why on its first line, `# not run: REASON`, and is left out.
 """
 
 from __future__ import annotations
@@ -46,9 +47,14 @@ def snippets(path: Path = README, languages: tuple[str, ...] = ("python",)) -> l
         language, code = match.group(1), match.group(2)
         line = text.count("\n", 0, match.start()) + 2
         head = code.splitlines()[0] if code else ""
+        if head.startswith("# not run:"):
+            if not head.removeprefix("# not run:").strip():
+                raise ValueError(f"{where}:{line}: '# not run:' must say why")
+            continue
         need = re.match(r"# needs: ([^(]*)", head)
         if need is None:
-            raise ValueError(f"{where}:{line}: a code block must start with '# needs: ...'")
+            raise ValueError(f"{where}:{line}: a code block must start with '# needs: ...' "
+                             "or '# not run: REASON'")
         words = [w.strip() for w in need.group(1).split(",") if w.strip()]
         netns = None
         kinds = set()
@@ -68,11 +74,14 @@ def doc_pages() -> list[Path]:
     return sorted(DOCS.rglob("*.md"))
 
 
+CODE = ("python", "sh")
+
+
 def every_snippet() -> list[Snippet]:
-    """README.md's Python blocks, then every Python and shell block of the docs."""
-    found = snippets()
+    """Every Python and shell block of README.md, then of the docs."""
+    found = snippets(README, CODE)
     for page in doc_pages():
-        found += snippets(page, ("python", "sh"))
+        found += snippets(page, CODE)
     return found
 
 
