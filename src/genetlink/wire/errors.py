@@ -13,7 +13,11 @@ from typing import Any, Self
 
 
 class GenetlinkError(Exception):
-    """Base of every error this library raises on purpose."""
+    """Base of every error this library raises on purpose: `except GenetlinkError` catches
+    them all. Under it: `NetlinkError` (the kernel refused; also an `OSError`),
+    `EncodeError` (bad input, nothing sent), `DecodeError` (malformed bytes from the wire),
+    `SpecError` (a spec that does not load), `FamilyNotFound`, `GroupNotFound`,
+    `DumpInterrupted`, `Truncated` and `Overrun`."""
 
 
 def _strerror(code: int) -> str:
