@@ -138,7 +138,9 @@ def netlink_error(code: int, **details: Any) -> NetlinkError:
 
 
 class DecodeError(GenetlinkError, ValueError):
-    """Bytes from the wire do not form valid messages or attributes."""
+    """Bytes from the wire do not form valid messages or attributes (a length past the
+    datagram's end, an attribute too short for the value read from it, a nest that does not
+    parse). Every decode path raises this, never a bare `struct.error` or `IndexError`."""
 
     def __init__(self, reason: str, offset: int | None = None) -> None:
         self.reason = reason
