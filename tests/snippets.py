@@ -1,8 +1,9 @@
 """The code blocks of README.md and docs/, with what each needs (its first line: `# needs: ...`).
 
 Shared by the tests that type-check them (unit), run those that need root (kernel) and run
-those that need the genltest module (vm). README.md's ```python blocks and every ```python and
-```sh block under docs/ count; other blocks (```text output, README's ```sh) are not code.
+those that need the genltest module (vm). Every ```python and ```sh block of README.md and
+docs/ counts; other blocks (```text output, ```c excerpts) are not code. A block that cannot run
+says why on its first line, `# not run: REASON`, and is left out.
 """
 
 from __future__ import annotations
@@ -46,9 +47,14 @@ def snippets(path: Path = README, languages: tuple[str, ...] = ("python",)) -> l
         language, code = match.group(1), match.group(2)
         line = text.count("\n", 0, match.start()) + 2
         head = code.splitlines()[0] if code else ""
+        if head.startswith("# not run:"):
+            if not head.removeprefix("# not run:").strip():
+                raise ValueError(f"{where}:{line}: '# not run:' must say why")
+            continue
         need = re.match(r"# needs: ([^(]*)", head)
         if need is None:
-            raise ValueError(f"{where}:{line}: a code block must start with '# needs: ...'")
+            raise ValueError(f"{where}:{line}: a code block must start with '# needs: ...' "
+                             "or '# not run: REASON'")
         words = [w.strip() for w in need.group(1).split(",") if w.strip()]
         netns = None
         kinds = set()
@@ -68,20 +74,24 @@ def doc_pages() -> list[Path]:
     return sorted(DOCS.rglob("*.md"))
 
 
+CODE = ("python", "sh")
+
+
 def every_snippet() -> list[Snippet]:
-    """README.md's Python blocks, then every Python and shell block of the docs."""
-    found = snippets()
+    """Every Python and shell block of README.md, then of the docs."""
+    found = snippets(README, CODE)
     for page in doc_pages():
-        found += snippets(page, ("python", "sh"))
+        found += snippets(page, CODE)
     return found
 
 
 def run(snippet: Snippet, tmp: Path, *, netns: str | None = None, inside: str | None = None,
-        timeout: float = 60,
-        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+        timeout: float = 60, env: dict[str, str] | None = None,
+        user: int | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
     """Run a snippet in a fresh interpreter (or bash, for shell blocks, with the `genetlink`
     command of this interpreter on PATH) with the kernel's specs on the search path (or with
-    `env`): in namespace `inside` when given, its own namespace name replaced by `netns`."""
+    `env`): in namespace `inside` when given, its own namespace name replaced by `netns`; as
+    the user id `user` (setpriv, no groups, no capabilities) when given."""
     code = snippet.code
     if snippet.netns and netns:
         code = code.replace(f'"{snippet.netns}"', f'"{netns}"')
@@ -93,6 +103,8 @@ def run(snippet: Snippet, tmp: Path, *, netns: str | None = None, inside: str | 
         command = [sys.executable, str(file)]
     else:
         command = ["bash", "-euo", "pipefail", str(file)]
+    if user is not None:
+        command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *command]
     if inside is not None:
         command = ["ip", "netns", "exec", inside, *command]
     if env is None:

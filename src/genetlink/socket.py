@@ -638,17 +638,30 @@ class NetlinkSocket(NetlinkSocketBase):
 
     def request(self, msg_type: int, payload: bytes = b"", flags: int = 0,
                 **options: Unpack[RequestOptions]) -> Response:  # fmt: skip
-        """A "do" request (see `genetlink.core.exchange.request`): the replies, after the ACK."""
+        """Send one request of `msg_type` with `payload` (NLM_F_REQUEST|NLM_F_ACK, plus
+        `flags`) and return its replies once the ACK came: a `Response`, a sequence of
+        `Message`s (empty after a plain ACK). An error answer raises `NetlinkError` with the
+        extended ACK's message and offset. Options (`RequestOptions`): `operation` (a name
+        for errors), `timeout`, `port` (the peer: 0, the kernel), `ack` (False for a peer
+        that never ACKs). See `genetlink.core.exchange.request`."""
         return self.run(ex.request(self.engine, msg_type, payload, flags, **options))
 
     def dump(self, msg_type: int, payload: bytes = b"", flags: int = 0,
              **options: Unpack[DumpOptions]) -> Response:  # fmt: skip
-        """A dump collected up to NLMSG_DONE, with DUMP_INTR retries (see `exchange.dump`)."""
+        """A dump of `msg_type` (NLM_F_DUMP plus `flags`), collected up to NLMSG_DONE: every
+        message in a `Response`. A dump the kernel marks NLM_F_DUMP_INTR (its table changed
+        meanwhile) is run again, a bounded number of times, then `DumpInterrupted` carries
+        the last partial result. Options as for `iter_dump`; see
+        `genetlink.core.exchange.dump`."""
         return self.run(ex.dump(self.engine, msg_type, payload, flags, **options))
 
     def iter_dump(self, msg_type: int, payload: bytes = b"", flags: int = 0,
                   **options: Unpack[DumpOptions]) -> Iterator[Message]:  # fmt: skip
-        """A dump streamed: messages as they arrive (see `genetlink.core.exchange.stream`)."""
+        """A dump of `msg_type`, streamed: an iterator of the `Message`s as their datagrams
+        arrive, up to NLMSG_DONE, holding no more than the caller keeps. Not repeated on
+        NLM_F_DUMP_INTR: `DumpInterrupted` is raised at the end instead. Options
+        (`DumpOptions`): `operation`, `timeout` (per datagram), `port`. See
+        `genetlink.core.exchange.stream`."""
         return self.iterate(ex.stream(self.engine, msg_type, payload, flags, **options))
 
     def receive_from(self, timeout: float | None = None) -> tuple[list[Message], int, int]:

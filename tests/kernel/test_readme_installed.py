@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from conftest import ip, netns_supported
-from snippets import Snippet, run, snippets
+from snippets import CODE, README, Snippet, run, snippets
 
 pytestmark = pytest.mark.root
 
 TARBALL = Path("/usr/src/linux-source-6.12.tar.xz")
-BLOCKS = [s for s in snippets() if "root" in s.needs and "genltest" not in s.needs]
+BLOCKS = [s for s in snippets(README, CODE) if "root" in s.needs and "genltest" not in s.needs]
 
 
 @pytest.fixture(scope="module")

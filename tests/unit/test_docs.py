@@ -4,7 +4,9 @@ the API reference, and every CLI command a page whose usage the build takes from
 from __future__ import annotations
 
 import argparse
+import importlib
 import inspect
+import itertools
 import re
 import sys
 
@@ -101,3 +103,27 @@ def test_c_excerpts_are_the_module_source() -> None:
         for line in block.splitlines():
             line = " ".join(re.sub(r"\s*/\*[^*]*\*/$", "", line).split())
             assert not line or line in source, f"not in genltest.c: {line!r}"
+
+
+def _documented() -> list[tuple[str, object]]:
+    """Every object a `::: target` of docs/reference renders, with its public members."""
+    found = []
+    for target in re.findall(r"^::: ([\w.]+)$", REFERENCE, re.M):
+        module, _, name = target.rpartition(".")
+        try:
+            obj = getattr(importlib.import_module(module), name)
+        except ModuleNotFoundError:  # the target is a module itself
+            obj = importlib.import_module(target)
+        found.append((target, obj))
+        if inspect.isclass(obj):
+            found += [(f"{target}.{m}", v) for m, v in _members(obj)]
+    return found
+
+
+def test_reference_docstrings_hold_no_code_blocks() -> None:
+    """The reference renders docstrings as Markdown: an indented block there would be a code
+    block of the site that no test runs. Examples belong on the pages, where they run."""
+    for target, obj in _documented():
+        lines = inspect.cleandoc(getattr(obj, "__doc__", None) or "").splitlines()
+        for before, line in itertools.pairwise(lines):
+            assert not (not before.strip() and line.startswith("    ")), (target, line)

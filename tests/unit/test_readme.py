@@ -4,12 +4,13 @@ others."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from snippets import REPO, every_snippet, run
+from snippets import README, REPO, doc_pages, every_snippet, run
 
 ALL = every_snippet()
 
@@ -41,3 +42,13 @@ def test_blocks_pass_mypy_strict(tmp_path: Path) -> None:
 def test_blocks_that_need_nothing_run(snippet: object, tmp_path: Path) -> None:
     done = run(snippet, tmp_path)  # type: ignore[arg-type]
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_block_escapes_the_runner() -> None:
+    """A block in another language (```bash, ```console, an untagged one) would never run:
+    only ```python and ```sh are code, ```text is output and ```c quotes the module."""
+    for page in [README, *doc_pages()]:
+        fences = re.findall(r"^```(\S*)$", page.read_text(), re.M)
+        openings = fences[0::2]  # fences alternate: an opening, then its closing
+        assert set(openings) <= {"python", "sh", "text", "c"}, (page, openings)
+        assert not any(fences[1::2]), (page, "a closing fence with a language")

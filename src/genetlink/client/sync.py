@@ -47,19 +47,32 @@ class FamilyHandle(HandleBase[R, NetlinkSocket]):
 
     def do(self, op: str | int, attrs: Attributes = None,
            **options: Unpack[CallOptions]) -> R | None:  # fmt: skip
-        """Send a request and wait for its ACK: the reply, or None when the kernel only
-        acknowledged. Options: `flags`, `timeout`, `validate` (see `CallOptions`)."""
+        """Send one request and wait for its ACK: the reply, or None when the kernel only
+        acknowledged.
+
+        `op` is the operation's name (or number); `attrs` a dict by the spec's names (header
+        members and attributes alike), or without a spec bytes or an `AttrBuilder`. Options:
+        `flags`, `timeout`, `validate` (see `CallOptions`). Raises `EncodeError` before
+        sending when `attrs` do not fit the spec (or, with `validate=True`, the kernel's
+        policy), `NetlinkError` when the kernel refuses (errno, ext-ACK message, attribute
+        path), `TimeoutError` when no answer comes in time. A request to a family whose id
+        went stale is resolved again and sent once more."""
         return self.sock.run(self._do(op, attrs, options))
 
     def do_all(self, op: str | int, attrs: Attributes = None,
                **options: Unpack[CallOptions]) -> Replies[R]:  # fmt: skip
-        """A request whose answer is several replies: every one, decoded when accessed."""
+        """Send one request whose answer is several replies (a `do` that the kernel answers
+        with a list) and return them all, decoded when accessed, in a `Replies` sequence that
+        also keeps the ext-ACK warnings of the answer. Arguments and errors as for `do`."""
         return self.sock.run(self._do_all(op, attrs, options))
 
     def dump(self, op: str | int, attrs: Attributes = None,
              **options: Unpack[CallOptions]) -> Iterator[R]:  # fmt: skip
-        """A dump, streamed: each object as its datagram arrives, up to NLMSG_DONE. Errors
-        (and DumpInterrupted, when the kernel's table changed meanwhile) come from iterating."""
+        """A dump, streamed: an iterator of the objects as their datagrams arrive, up to
+        NLMSG_DONE (never earlier, whatever flags the replies carry). `attrs` filters as the
+        operation's dump request allows. Errors come from iterating: `NetlinkError`, or
+        `DumpInterrupted` at the end when the kernel's table changed during the dump (the
+        objects seen are then not a consistent snapshot: dump again)."""
         return self.sock.iterate(self._dump(op, attrs, options))
 
     def batch(self, *, genid: int | None = None, check: bool = False,
@@ -116,23 +129,33 @@ class GenlClient(GenlClientBase[NetlinkSocket, FamilyHandle[Any]]):
         return self._keep(handle)
 
     def resolve(self, name: str) -> FamilyInfo:
-        """The family's id, version, operations and groups (cached)."""
+        """What nlctrl says about family `name` (a `FamilyInfo`: id, version, hdrsize,
+        maxattr, operations, multicast groups), from the cache when fresh, else by a
+        CTRL_CMD_GETFAMILY request (which lets the kernel load the family's module). Raises
+        `FamilyNotFound` when the kernel has no such family."""
         return self.sock.run(self.cache.get(name))
 
     def refresh(self, name: str) -> FamilyInfo:
-        """Ask nlctrl again (CTRL_CMD_GETFAMILY), whatever is cached."""
+        """Like `resolve`, but asks nlctrl again (CTRL_CMD_GETFAMILY) whatever is cached,
+        and caches the answer."""
         return self.sock.run(self.cache.refresh(name))
 
     def families(self) -> list[FamilyInfo]:
-        """Every family registered in this namespace."""
+        """Every Generic Netlink family registered in this network namespace, as
+        `FamilyInfo`s (a CTRL_CMD_GETFAMILY dump; needs no privilege)."""
         return self.sock.run(families(self.sock.engine, self.timeout))
 
     def policy(self, family: str | int, op: int | None = None) -> Policy:
-        """The kernel's attribute policies of a family, or of one of its operations."""
+        """The attribute policies the running kernel applies to `family` (a name or an id),
+        or to operation number `op` only: a `Policy` from CTRL_CMD_GETPOLICY (types,
+        lengths, ranges, nesting), the authority that `validate=True` checks against."""
         return self.sock.run(getpolicy(self.sock.engine, family, op, self.timeout))
 
     def drift(self, family: Family) -> DriftReport:
-        """Where the spec `family` and the running kernel's policy for it disagree."""
+        """Where the spec `family` (a schema `Family`, as `load_family` gives) and the
+        running kernel disagree: operations or attributes only one of them has, types and
+        limits, as a `DriftReport` (empty when they agree; `genetlink spec check` prints
+        it and exits 3 when not)."""
         return self.sock.run(self._drift(family))
 
     def __enter__(self) -> GenlClient:

@@ -92,7 +92,12 @@ class Finding:
 
 @dataclass(slots=True)
 class DriftReport:
-    """The findings of one spec against one kernel family."""
+    """The findings of one spec against one kernel family (`GenlClient.drift`): `findings`,
+    a list of `Finding`s (kind, dotted path such as `dev-get.do.request.ifindex`, what the
+    spec and the kernel each say), empty (and the report false) when they agree. Kinds:
+    op-missing / op-extra (an operation only the spec / only the kernel has), mode-missing,
+    no-policy, attr-missing / attr-extra, type, limit. `at(path)` and `of_kind(kind)` pick
+    findings out."""
 
     family: str
     source: str = "<spec>"

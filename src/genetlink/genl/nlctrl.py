@@ -116,7 +116,10 @@ class GroupInfo(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class FamilyInfo:
-    """What nlctrl reports for one family (CTRL_CMD_NEWFAMILY)."""
+    """What nlctrl reports for one family (its CTRL_CMD_NEWFAMILY answer): the family's
+    `id` (its message type), `name`, `version`, `hdrsize` (a fixed header after the
+    genlmsghdr, 0 for most), `maxattr`, its operations (`ops`: command number and flags)
+    and multicast `groups` (name and number; `group(name)` finds one)."""
 
     id: int
     name: str

@@ -177,7 +177,13 @@ def load_family(
     env: Mapping[str, str] | None = None,
     system_dirs: Sequence[str] | None = None,
 ) -> Family:
-    """Find the spec of ``name`` (see find_spec) and load it."""
+    """The `Family` model of the spec for family `name`, found on the search path and
+    loaded. `path` (a spec file), or a `name` that is a file, wins; otherwise the first
+    match in GENETLINK_SPEC_PATH (from `env`, default os.environ), the package's specs,
+    /usr/share/ynl/specs, /usr/local/share/ynl/specs, the per-user directory and the kernel
+    source trees (`system_dirs` replaces the machine's places from the third on). Raises
+    `SpecNotFound` naming the places searched, or `SpecError` when the spec found does not
+    load. See `find_spec`."""
     from genetlink.loader.spec import load_spec
 
     return load_spec(find_spec(name, path=path, env=env, system_dirs=system_dirs))

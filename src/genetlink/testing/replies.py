@@ -1,10 +1,9 @@
 """Builders for the datagrams a kernel sends back: replies, ACKs, errors with ext-ACK, dumps.
 
 Every builder takes the request it answers (a parsed `Message`) and copies its sequence number
-and port id, as the kernel does, so a handler reads like the conversation it fakes:
-
-    def handler(req: Message) -> list[bytes]:
-        return [reply(req, RTM_NEWLINK, payload), ack(req)]
+and port id, as the kernel does, so a handler reads like the conversation it fakes: its body
+is `return [reply(req, RTM_NEWLINK, payload), ack(req)]` (the cookbook's "Testing without
+root" has whole handlers, run as tests).
 """
 
 from __future__ import annotations

@@ -203,7 +203,12 @@ class Attrs:
 
 
 class AttrBuilder:
-    """Appends attributes to one bytearray; nests are opened, filled, then closed."""
+    """Appends attributes (`struct nlattr` TLVs, each padded to 4 bytes) to one bytearray,
+    `buffer`; nests are opened, filled, then closed. Every `put_*` returns the builder, and a
+    builder is accepted wherever a request takes attributes (`builder.bytes()` for the raw
+    bytes). A nest: `token = builder.nest_start(type)`, the nest's attributes, then
+    `builder.nest_end(token)`. An attribute or nest longer than 65535 bytes raises
+    `EncodeError`."""
 
     __slots__ = ("buffer",)
 

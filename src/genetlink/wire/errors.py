@@ -13,7 +13,11 @@ from typing import Any, Self
 
 
 class GenetlinkError(Exception):
-    """Base of every error this library raises on purpose."""
+    """Base of every error this library raises on purpose: `except GenetlinkError` catches
+    them all. Under it: `NetlinkError` (the kernel refused; also an `OSError`),
+    `EncodeError` (bad input, nothing sent), `DecodeError` (malformed bytes from the wire),
+    `SpecError` (a spec that does not load), `FamilyNotFound`, `GroupNotFound`,
+    `DumpInterrupted`, `Truncated` and `Overrun`."""
 
 
 def _strerror(code: int) -> str:
@@ -134,7 +138,9 @@ def netlink_error(code: int, **details: Any) -> NetlinkError:
 
 
 class DecodeError(GenetlinkError, ValueError):
-    """Bytes from the wire do not form valid messages or attributes."""
+    """Bytes from the wire do not form valid messages or attributes (a length past the
+    datagram's end, an attribute too short for the value read from it, a nest that does not
+    parse). Every decode path raises this, never a bare `struct.error` or `IndexError`."""
 
     def __init__(self, reason: str, offset: int | None = None) -> None:
         self.reason = reason
