@@ -285,8 +285,21 @@ class Engine:
         they finished."""
         finished: list[Request] = []
         with self._lock:
-            feed = self._feed
+            feed, queue, limit = self._feed, self.notifications, self.max_queued
+            forged = self.kernel_peer
             for data, port, groups in datagrams:
+                # The common case inlined: a multicast datagram of well-formed notifications
+                # with room for them in the queue. Anything else takes the full path.
+                if groups and not (forged and port) and not self._queue_overrun:
+                    try:
+                        messages = parse_messages(data)
+                    except DecodeError:
+                        messages = None
+                    if messages is not None and len(queue) + len(messages) <= limit:
+                        for msg in messages:
+                            if msg.type != c.NLMSG_NOOP:
+                                queue.append(msg)
+                        continue
                 feed(data, port, groups, finished)
         return finished
 
