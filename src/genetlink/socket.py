@@ -207,7 +207,8 @@ class NetlinkSocketBase:
     no_enobufs: NETLINK_NO_ENOBUFS (off: overruns are reported, not hidden)
     listen_all_nsid: NETLINK_LISTEN_ALL_NSID
     kernel_peer: accept answers from port 0 only (default: every protocol but NETLINK_USERSOCK)
-    rcvbuf:     SO_RCVBUF in bytes (SO_RCVBUFFORCE is tried first when running as root)
+    rcvbuf:     SO_RCVBUF in bytes (SO_RCVBUFFORCE is tried first when running as root);
+                without it, joining a first group grows the queue to SUBSCRIBER_RCVBUF
     dump_retries: how often a collected dump interrupted by NLM_F_DUMP_INTR is repeated
     max_in_flight: requests that may wait for their answers at once (None: no bound)
     transport:  an already open socket-like object to use instead of opening one (test doubles
@@ -785,5 +786,5 @@ class NetlinkSocket(NetlinkSocketBase):
         self.close()
 
 
-__all__ = ["NetlinkSocket", "NetlinkSocketBase", "Response", "in_netns", "netns_path",
-           "open_netlink"]  # fmt: skip
+__all__ = ["SUBSCRIBER_RCVBUF", "NetlinkSocket", "NetlinkSocketBase", "Response", "in_netns",
+           "netns_path", "open_netlink"]  # fmt: skip
