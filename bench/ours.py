@@ -22,7 +22,7 @@ import common
 from genetlink.codec.family import FamilyCodec
 from genetlink.genl.nlctrl import families, getfamily
 from genetlink.loader import load_spec
-from genetlink.socket import NetlinkSocket
+from genetlink.socket import SUBSCRIBER_RCVBUF, NetlinkSocket
 from genetlink.wire import constants as c
 from genetlink.wire.attrs import Attrs
 from genetlink.wire.errors import Overrun
@@ -129,10 +129,13 @@ def netdev(args: argparse.Namespace) -> None:
 def notify(args: argparse.Namespace) -> None:
     """Subscribe to USERSOCK group (-w GROUP, default 1) with rcvbuf -n; count events and
     Overrun events; each event's three attributes are read."""
-    rcvbuf = args.count or (1 << 20)
+    default = args.arg == "default"  # -a default: the queue a subscriber gets by default
+    rcvbuf = 0 if default else args.count or (1 << 20)
     group = args.warmup if args.warmup > 0 else 1
-    sock = NetlinkSocket(c.NETLINK_USERSOCK, rcvbuf=rcvbuf)
+    sock = NetlinkSocket(c.NETLINK_USERSOCK, rcvbuf=rcvbuf or None)
     sock.join(group)
+    if default:
+        rcvbuf = SUBSCRIBER_RCVBUF  # granted as root (SO_RCVBUFFORCE)
     received = overruns = gaps = 0
     next_seq = 0
     end = False

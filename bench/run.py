@@ -89,6 +89,10 @@ def build_rows(sz: dict[str, int], quick: bool) -> list[Row]:
                         reps=fast))
     rows.append(Row(f"notify_{sz['notify']}", "notify", small, ["usersock"], "notify",
                     ["-n", str(1 << 20)]))
+    # Ours with the receive queue a subscriber gets by default (SUBSCRIBER_RCVBUF), against
+    # C's 1 MiB: what a user of the library sees.
+    rows.append(Row(f"notify_{sz['notify']}_default_rcvbuf", "notify", small, ["usersock"],
+                    "notify", ["-a", "default"], anchors_of=f"notify_{sz['notify']}"))
     rows.append(Row(f"memory_link_full_{big_n}", "memory", big_ns, ["link"], "link_full",
                     reps={s: (1, 0) for s in SIDES}))
     return rows
@@ -131,7 +135,7 @@ def run_notify(row: Row, side: str, count: int) -> dict[str, Any]:
     if side == "c":
         cmd = [os.path.join(BUILD, "usersock"), "-a", "sub", "-n", str(1 << 20)]
     else:
-        cmd = [PY, WORKER[side], "notify", "-n", str(1 << 20)]
+        cmd = [PY, WORKER[side], "notify", *row.py_args]
     sub = subprocess.Popen(["ip", "netns", "exec", row.ns, *cmd], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
     assert sub.stdout is not None

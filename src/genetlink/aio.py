@@ -29,6 +29,9 @@ DEFAULT_IN_FLIGHT = 32
 _Datagram = tuple[bytes, int, int]
 #: Datagrams one readable callback takes at most (the loop calls it again while more wait).
 _READS = 256
+#: Datagrams read and fed at once within a callback: few enough that a streamed dump stops
+#: being read close to its backlog bound (`Engine.backlogged`), enough to spare lock trips.
+_CHUNK = 16
 
 
 class AsyncNetlinkSocket(NetlinkSocketBase):
@@ -73,32 +76,44 @@ class AsyncNetlinkSocket(NetlinkSocketBase):
             self._wake()  # whatever happened, those whose answers came are woken
 
     def _read_queued(self) -> None:
-        for _ in range(_READS):
-            if self._closed:
-                break
-            try:
-                datagram = self._read(_MSG_DONTWAIT)
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError as exc:
-                if self._raw and not isinstance(exc, Truncated):
-                    self._raw.pop(0).set_exception(_read_error(exc))
-                    continue
+        reads = 0
+        raw = self._raw
+        while reads < _READS and not self._closed:
+            while raw and raw[0].done():
+                raw.pop(0)
+            if raw:  # a receive_from() caller takes the next datagram whole
+                reads += 1
                 try:
-                    self._absorb([], exc)
+                    datagram = self._read(_MSG_DONTWAIT)
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError as exc:
+                    if isinstance(exc, Truncated):
+                        self._absorb([], exc)
+                    else:
+                        raw.pop(0).set_exception(_read_error(exc))
+                    continue
+                raw.pop(0).set_result(datagram)
+                continue
+            # The batch read: whatever is queued, fed to the engine under one lock.
+            received: list[_Datagram] = []
+            limit = min(_CHUNK, _READS - reads)
+            problem = self._read_batch(received, limit)
+            reads += len(received)
+            if received:
+                self.engine.feed_many(received)
+            if problem is not None:
+                reads += 1
+                try:
+                    self._absorb([], problem)
                 except OSError as unclaimed:  # nobody waits for an answer: tell the readers
                     self._fail_waiters(unclaimed)
                     break
                 continue
-            raw = self._raw
-            while raw and raw[0].done():
-                raw.pop(0)
-            if raw:
-                raw.pop(0).set_result(datagram)
-                continue
-            self.engine.feed(*datagram)
             if self.engine.backlogged() and not self._needs_reading():
                 self._pause()
+                break
+            if len(received) < limit:  # the queue is empty
                 break
 
     def _needs_reading(self) -> bool:
@@ -165,7 +180,10 @@ class AsyncNetlinkSocket(NetlinkSocketBase):
         outcome: BaseException | None = None
         try:
             while not isinstance(instruction := ex.step(exchange, outcome), ex.Finished):
-                if isinstance(instruction, ex.Deliver):
+                if isinstance(instruction, ex.Drain):
+                    for item in ex.drain(instruction):
+                        yield item
+                elif isinstance(instruction, ex.Deliver):
                     for item in instruction.items:
                         yield item
                 outcome = await self._carry_out(instruction)
@@ -186,7 +204,7 @@ class AsyncNetlinkSocket(NetlinkSocketBase):
                 self.attach()
                 self.send_raw(instruction.data, port=instruction.port)
                 return None
-            return None  # Deliver: iterate() has handed the items out
+            return None  # Deliver, Drain: iterate() has handed the items out
         except BaseException as exc:  # the exchange cleans up, then raises it
             return exc
 

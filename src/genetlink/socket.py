@@ -26,6 +26,7 @@ from .core import exchange as ex
 from .core.engine import Engine, Notification
 from .core.exchange import (
     Deliver,
+    Drain,
     DumpOptions,
     Exchange,
     Finished,
@@ -59,6 +60,11 @@ _MSG_DONTWAIT = int(_socket.MSG_DONTWAIT)
 _RECV_BUFFER = 1 << 16
 _SO_RCVBUFFORCE = 33
 _SO_SNDBUFFORCE = 32
+#: The receive queue a socket gets when it joins its first group (unless `rcvbuf` was given):
+#: room for a burst of ~40,000 small notifications (the kernel doubles the size and charges
+#: ~830 bytes of skb truesize for each), taken only while they wait. As root it is forced past
+#: net.core.rmem_max (SO_RCVBUFFORCE). systemd-networkd asks 128 MiB for its rtnetlink socket.
+SUBSCRIBER_RCVBUF = 16 << 20
 
 
 #: Names a message for the trace ("netdev dev-get {'ifindex': 1}"), by its nlmsg_type (None:
@@ -201,7 +207,8 @@ class NetlinkSocketBase:
     no_enobufs: NETLINK_NO_ENOBUFS (off: overruns are reported, not hidden)
     listen_all_nsid: NETLINK_LISTEN_ALL_NSID
     kernel_peer: accept answers from port 0 only (default: every protocol but NETLINK_USERSOCK)
-    rcvbuf:     SO_RCVBUF in bytes (SO_RCVBUFFORCE is tried first when running as root)
+    rcvbuf:     SO_RCVBUF in bytes (SO_RCVBUFFORCE is tried first when running as root);
+                without it, joining a first group grows the queue to SUBSCRIBER_RCVBUF
     dump_retries: how often a collected dump interrupted by NLM_F_DUMP_INTR is repeated
     max_in_flight: requests that may wait for their answers at once (None: no bound)
     transport:  an already open socket-like object to use instead of opening one (test doubles
@@ -271,6 +278,10 @@ class NetlinkSocketBase:
                              max_in_flight=max_in_flight)  # fmt: skip
         self._buffer = bytearray(_RECV_BUFFER)
         self._closed = False
+        self._rcvbuf_set = bool(rcvbuf)  # the caller chose the size: join() leaves it alone
+        # recvfrom_into() costs less than half of recvmsg_into() (no ancillary data to build);
+        # a transport that has only the latter (a test double) is read through it.
+        self._recvfrom_into = getattr(self._sock, "recvfrom_into", None) or self._recvmsg_from
 
     # -- options and membership -------------------------------------------------------------
 
@@ -328,6 +339,26 @@ class NetlinkSocketBase:
                 exc.errno or errno.EPERM, operation=f"join multicast group {group}",
                 message="the group needs CAP_NET_ADMIN or CAP_SYS_ADMIN",
             ) from None  # fmt: skip
+        if not self._rcvbuf_set:
+            self._rcvbuf_set = True
+            self._grow_rcvbuf(SUBSCRIBER_RCVBUF)
+
+    def _grow_rcvbuf(self, size: int) -> None:
+        """A subscriber's receive queue to `size` bytes, as far as the privileges allow, never
+        smaller than it is (the kernel's default holds ~270 small notifications; a burst
+        overruns it before a Python reader is scheduled). A socket without sizes (a test
+        double) is left alone; unprivileged, net.core.rmem_max caps it, as logged."""
+        level = _socket.SOL_SOCKET
+        current = self._sock.getsockopt(level, _socket.SO_RCVBUF)
+        if not isinstance(current, int) or current <= 0 or current // 2 >= size:
+            return
+        try:
+            self._sock.setsockopt(level, _SO_RCVBUFFORCE, size)
+        except PermissionError:
+            self._sock.setsockopt(level, _socket.SO_RCVBUF, size)
+        got = self._sock.getsockopt(level, _socket.SO_RCVBUF) // 2
+        if got < size:
+            log.debug("subscriber receive buffer: %d bytes of %d (net.core.rmem_max)", got, size)
 
     def leave(self, group: int) -> None:
         """Unsubscribe from multicast group `group`."""
@@ -384,13 +415,13 @@ class NetlinkSocketBase:
     # -- receiving ----------------------------------------------------------------------------
 
     def _read(self, flags: int) -> tuple[bytes, int, int]:
-        """One recvmsg(): (bytes, sender port, sender group mask).
+        """One recvfrom(): (bytes, sender port, sender group mask).
 
         MSG_TRUNC makes the kernel report the datagram's full length even when it did not fit:
         then the buffer grows for the next one and Truncated is raised for this one.
         """
         buffer = self._buffer
-        size, _, _, address = self._sock.recvmsg_into([buffer], 0, flags | _MSG_TRUNC)
+        size, address = self._recvfrom_into(buffer, 0, flags | _MSG_TRUNC)
         if size > len(buffer):
             self._buffer = bytearray((size + 4095) & ~4095)
             if self.capture is not None:  # what arrived of it, marked as cut (pcap's caplen)
@@ -402,6 +433,44 @@ class NetlinkSocketBase:
         if self.capture is not None:
             self._record(self.capture, data, _received(address))
         return data, address[0], address[1]
+
+    def _read_batch(self, received: list[tuple[bytes, int, int]], limit: int) -> OSError | None:
+        """Append to `received` the datagrams already queued, up to `limit` in all (the batch
+        read: non-blocking reads until the queue is empty, as recvmmsg() would take them).
+        Returns the error that ended it (Truncated, ENOBUFS, one set on the socket), if any."""
+        if self.trace or self.capture is not None:  # the careful path, datagram by datagram
+            read = self._read
+            while len(received) < limit:
+                try:
+                    received.append(read(_MSG_DONTWAIT))
+                except (BlockingIOError, InterruptedError):
+                    return None
+                except OSError as exc:
+                    return exc
+            return None
+        buffer = self._buffer
+        view = memoryview(buffer)
+        recvfrom_into, append = self._recvfrom_into, received.append
+        flags = _MSG_DONTWAIT | _MSG_TRUNC
+        capacity = len(buffer)
+        for _ in range(limit - len(received)):
+            try:
+                size, address = recvfrom_into(buffer, 0, flags)
+            except (BlockingIOError, InterruptedError):
+                return None
+            except OSError as exc:
+                return exc
+            if size > capacity:
+                self._buffer = bytearray((size + 4095) & ~4095)
+                return Truncated(size, capacity, bytes(buffer[:16]))
+            append((bytes(view[:size]), *address))
+        return None
+
+    def _recvmsg_from(self, buffer: bytearray, nbytes: int,
+                      flags: int) -> tuple[int, tuple[int, int]]:  # fmt: skip
+        """recvfrom_into() through recvmsg_into(), for transports that only have the latter."""
+        size, _, _, address = self._sock.recvmsg_into([buffer], 0, flags)
+        return size, address
 
     def _record(self, capture: Capture, data: bytes, pkttype: int,
                 original: int | None = None) -> None:  # fmt: skip
@@ -416,9 +485,8 @@ class NetlinkSocketBase:
 
     def _absorb(self, received: list[tuple[bytes, int, int]], problem: OSError | None) -> None:
         """Feed what a read brought to the engine; a read error becomes an engine event."""
-        feed = self.engine.feed
-        for datagram in received:
-            feed(*datagram)
+        if received:
+            self.engine.feed_many(received)
         if problem is None:
             return
         if isinstance(problem, Truncated):
@@ -504,7 +572,9 @@ class NetlinkSocket(NetlinkSocketBase):
         outcome: BaseException | None = None
         try:
             while not isinstance(instruction := ex.step(exchange, outcome), Finished):
-                if isinstance(instruction, Deliver):
+                if isinstance(instruction, Drain):
+                    yield from ex.drain(instruction)
+                elif isinstance(instruction, Deliver):
                     yield from instruction.items
                 outcome = self._carry_out(instruction)
         finally:
@@ -524,7 +594,7 @@ class NetlinkSocket(NetlinkSocketBase):
                 else:
                     self.send_raw(instruction.data, port=instruction.port)
                 return None
-            return None  # Deliver: iterate() has handed the items out
+            return None  # Deliver, Drain: iterate() has handed the items out
         except BaseException as exc:  # the exchange cleans up, then raises it
             return exc
 
@@ -559,17 +629,16 @@ class NetlinkSocket(NetlinkSocketBase):
         the kernel set on the socket): those are the engine's to report, not the reader's.
         """
         received: list[tuple[bytes, int, int]] = []
-        wait = timeout
-        while len(received) < limit:
-            try:
-                datagram = self._recv(wait)
-            except OSError as exc:
-                return received, exc
-            if datagram is None:
-                break
-            received.append(datagram)
-            wait = 0.0
-        return received, None
+        try:
+            datagram = self._recv(timeout)
+        except OSError as exc:
+            return received, exc
+        if datagram is None:
+            return received, None
+        received.append(datagram)
+        if limit <= 1:
+            return received, None
+        return received, self._read_batch(received, limit)
 
     def _pump(self, ready: Callable[[], bool], timeout: float | None, batch: int = 1) -> bool:
         """Read datagrams into the engine until `ready()`; False on timeout.
@@ -730,5 +799,5 @@ class NetlinkSocket(NetlinkSocketBase):
         self.close()
 
 
-__all__ = ["NetlinkSocket", "NetlinkSocketBase", "Response", "in_netns", "netns_path",
-           "open_netlink"]  # fmt: skip
+__all__ = ["SUBSCRIBER_RCVBUF", "NetlinkSocket", "NetlinkSocketBase", "Response", "in_netns",
+           "netns_path", "open_netlink"]  # fmt: skip

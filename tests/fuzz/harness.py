@@ -494,6 +494,8 @@ def drive(engine: Engine, exchange: ex.Exchange[Any], datagrams: list[bytes], po
                     elif now != first_seq:  # a repeated dump: the kernel answers the new seq
                         queue = [_readdress(d, first_seq, now) for d in queue]
                         first_seq = now
+            elif isinstance(instruction, ex.Drain):
+                delivered.extend(ex.drain(instruction))
             elif isinstance(instruction, ex.Deliver):
                 delivered.extend(instruction.items)
             else:

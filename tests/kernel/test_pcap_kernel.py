@@ -81,7 +81,7 @@ class Seen:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.sent: list[Message] = []
         self.received: list[Message] = []
-        send_raw, feed = NetlinkSocketBase.send_raw, Engine.feed
+        send_raw, feed, feed_many = NetlinkSocketBase.send_raw, Engine.feed, Engine.feed_many
 
         def sending(sock: NetlinkSocketBase, data: bytes, **address: int) -> None:
             self.sent += parse_messages(data)
@@ -91,8 +91,14 @@ class Seen:
             self.received += parse_messages(data)
             return feed(engine, data, port, groups)
 
+        def feeding_many(engine: Engine, datagrams: list[tuple[bytes, int, int]]) -> Any:
+            for datagram in datagrams:
+                self.received += parse_messages(datagram[0])
+            return feed_many(engine, datagrams)
+
         monkeypatch.setattr(NetlinkSocketBase, "send_raw", sending)
         monkeypatch.setattr(Engine, "feed", feeding)
+        monkeypatch.setattr(Engine, "feed_many", feeding_many)
 
     def matches(self, frames: list[Frame]) -> None:
         """tshark counts, each way, the messages the engine saw."""

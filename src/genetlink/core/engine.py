@@ -6,7 +6,7 @@ import logging
 import struct
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 from ..wire import constants as c
@@ -277,34 +277,64 @@ class Engine:
         fails with the DecodeError instead of waiting or ending short (every request in flight,
         when the header does not say which), and notification consumers get an Overrun event.
         """
-        if self.kernel_peer and port != 0:
-            self.dropped += 1
-            log.warning("dropped a datagram from port %d: only the kernel (port 0) answers", port)
-            return []
         with self._lock:
-            finished: list[Request] = []
-            try:
-                messages = parse_messages(data)
-            except DecodeError as exc:
-                self._malformed(data, exc, groups, finished)
-                return finished
-            if groups:
-                for msg in messages:
-                    if msg.type != c.NLMSG_NOOP:
-                        self._queue(msg)
-                return finished
-            try:
-                for msg in messages:
-                    self._route(msg, finished)
-            except DecodeError as exc:
-                self._malformed(data, exc, groups, finished)
-            except Exception as exc:  # a bug must not leave requests waiting forever
-                log.exception("failed to read a datagram")
-                self._malformed(data, DecodeError(f"unreadable answer: {exc!r}"), groups,
-                                finished)  # fmt: skip
+            return self._feed(data, port, groups, [])
+
+    def feed_many(self, datagrams: Iterable[tuple[bytes, int, int]]) -> list[Request]:
+        """`feed` each (data, port, groups) of a batch read, under one lock; the requests
+        they finished."""
+        finished: list[Request] = []
+        with self._lock:
+            feed, queue, limit = self._feed, self.notifications, self.max_queued
+            forged = self.kernel_peer
+            for data, port, groups in datagrams:
+                # The common case inlined: a multicast datagram of well-formed notifications
+                # with room for them in the queue. Anything else takes the full path.
+                if groups and not (forged and port) and not self._queue_overrun:
+                    try:
+                        messages = parse_messages(data)
+                    except DecodeError:
+                        messages = None
+                    if messages is not None and len(queue) + len(messages) <= limit:
+                        for msg in messages:
+                            if msg.type != c.NLMSG_NOOP:
+                                queue.append(msg)
+                        continue
+                feed(data, port, groups, finished)
         return finished
 
     # -- inside the lock ----------------------------------------------------------------------
+
+    def _feed(self, data: bytes, port: int, groups: int,
+              finished: list[Request]) -> list[Request]:  # fmt: skip
+        if self.kernel_peer and port != 0:
+            self.dropped += 1
+            log.warning("dropped a datagram from port %d: only the kernel (port 0) answers", port)
+            return finished
+        try:
+            messages = parse_messages(data)
+        except DecodeError as exc:
+            self._malformed(data, exc, groups, finished)
+            return finished
+        if groups:
+            queue = self.notifications
+            if len(queue) + len(messages) <= self.max_queued and not self._queue_overrun:
+                queue.extend([msg for msg in messages if msg.type != c.NLMSG_NOOP])
+            else:
+                for msg in messages:
+                    if msg.type != c.NLMSG_NOOP:
+                        self._queue(msg)
+            return finished
+        try:
+            for msg in messages:
+                self._route(msg, finished)
+        except DecodeError as exc:
+            self._malformed(data, exc, groups, finished)
+        except Exception as exc:  # a bug must not leave requests waiting forever
+            log.exception("failed to read a datagram")
+            self._malformed(data, DecodeError(f"unreadable answer: {exc!r}"), groups,
+                            finished)  # fmt: skip
+        return finished
 
     def _fail_seq(self, seq: int, error: GenetlinkError) -> Request | None:
         request = self.pending.get(seq)

@@ -21,7 +21,8 @@ retry a stale id, name an error's attribute, decode) is itself one exchange:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Generator, Sequence
+from collections import deque
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, NamedTuple, TypedDict, TypeVar, Unpack
 
@@ -35,6 +36,9 @@ R = TypeVar("R")
 
 #: Datagrams a reader takes at once when more are already queued (dumps, notifications).
 BATCH = 64
+#: The same for a notification consumer: a burst is taken in fewer, larger reads (the queue
+#: of notifications is bounded by `Engine.max_queued`, not by a streamed dump's backlog).
+NOTIFY_BATCH = 256
 
 
 class Send(NamedTuple):
@@ -62,7 +66,16 @@ class Deliver(NamedTuple, Generic[R]):
     items: Sequence[R]
 
 
-Instruction = Send | Wait | Deliver[Any]
+class Drain(NamedTuple):
+    """Hand the items of `queue` to the caller of an iterating call, each popped only as the
+    caller takes it (what the caller does not take stays queued), mapped by `accept` (None
+    from it: skip the item). The fronts do this without resuming the exchange per item."""
+
+    queue: deque[Any]
+    accept: Callable[[Any], Any] | None = None
+
+
+Instruction = Send | Wait | Deliver[Any] | Drain
 #: An exchange yields instructions and returns a T.
 Exchange = Generator[Instruction, None, T]
 
@@ -82,6 +95,18 @@ def step(exchange: Exchange[T], outcome: BaseException | None) -> Instruction | 
         return exchange.throw(outcome)
     except StopIteration as stop:
         return Finished(stop.value)
+
+
+def drain(instruction: Drain) -> Iterator[Any]:
+    """The items a `Drain` hands out, popped one by one as they are taken (both fronts)."""
+    popleft, accept = instruction.queue.popleft, instruction.accept
+    while True:
+        try:
+            item = popleft()
+        except IndexError:  # empty (another consumer may have taken the last one)
+            return
+        if accept is None or (item := accept(item)) is not None:
+            yield item
 
 
 def timed_out(wait: Wait) -> TimeoutError:
@@ -254,22 +279,17 @@ def notifications(
     timeout: float | None = None,
     accept: Callable[[Notification], Any] | None = None,
 ) -> Exchange[None]:
-    """Notifications (and Overrun events) as they arrive, one at a time; ends after `timeout`
-    seconds without one. `accept` maps each (None: skip it)."""
+    """Notifications (and Overrun events) as they arrive; ends after `timeout` seconds without
+    one. `accept` maps each (None: skip it). The queue is handed out whole (`Drain`): an item
+    is taken from it only when the caller takes it, so breaking out of the loop loses none."""
     queue = engine.notifications
     while True:
         if not queue:
             try:
-                yield Wait(lambda: bool(queue), timeout, "a notification", BATCH)
+                yield Wait(lambda: bool(queue), timeout, "a notification", NOTIFY_BATCH)
             except TimeoutError:
                 return
-        while queue:
-            item = queue.popleft()
-            if accept is not None:
-                item = accept(item)
-                if item is None:
-                    continue
-            yield Deliver((item,))
+        yield Drain(queue, accept)
 
 
 def next_notification(engine: Engine,
@@ -278,7 +298,7 @@ def next_notification(engine: Engine,
     queue = engine.notifications
     if not queue:
         try:
-            yield Wait(lambda: bool(queue), timeout, "a notification", BATCH)
+            yield Wait(lambda: bool(queue), timeout, "a notification", NOTIFY_BATCH)
         except TimeoutError:
             return None
     return queue.popleft()
@@ -286,7 +306,9 @@ def next_notification(engine: Engine,
 
 __all__ = [
     "BATCH",
+    "NOTIFY_BATCH",
     "Deliver",
+    "Drain",
     "DumpOptions",
     "Exchange",
     "Finished",
@@ -295,6 +317,7 @@ __all__ = [
     "Response",
     "Send",
     "Wait",
+    "drain",
     "dump",
     "next_notification",
     "notifications",
