@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -109,3 +110,20 @@ def test_trace_names_operations_and_attributes_when_a_codec_is_known(
     assert reply is not None and reply["msg"] == "hi"
     lines = [r.getMessage() for r in caplog.records if r.name == "genetlink.trace"]
     assert any("demo echo {'msg': 'hi'}" in line for line in lines), lines
+
+
+def test_trace_names_requests_by_their_to_kernel_id(
+    caplog: pytest.LogCaptureFixture, kernel_specs: Path
+) -> None:
+    # nftables is directional: 0xa00 is the request newtable and the reply of gettable.
+    from genetlink import open_family
+
+    kernel = FakeKernel(_ack)
+    with (caplog.at_level(logging.DEBUG, logger="genetlink.trace"),
+          open_family(kernel_specs / "nftables.yaml", transport_factory=kernel.transport,
+                      trace=True) as nft):  # fmt: skip
+        nft.do("newtable", {"nfgen-family": 1, "name": "t"})
+    sent = [r.getMessage() for r in caplog.records
+            if r.name == "genetlink.trace" and r.getMessage().startswith("send")]  # fmt: skip
+    assert len(sent) == 1 and "type 2560 " in sent[0], sent
+    assert "nftables newtable {" in sent[0] and "gettable" not in sent[0], sent
