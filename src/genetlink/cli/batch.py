@@ -28,7 +28,7 @@ def requests(args: argparse.Namespace) -> list[tuple[str, dict[str, Any]]]:
     items = [(args.op, read_input(args.input))] if args.op else []
     if not args.op and args.input is not None:
         raise UsageError("--input goes with an OP; with --multi, give each its JSON")
-    items += [(op, read_input(text)) for op, text in args.multi or []]
+    items += [(op, read_input(text, f"--multi {op}")) for op, text in args.multi or []]
     if not items:
         raise UsageError("name an operation, or give --multi OP JSON (repeatable)")
     return items
