@@ -194,3 +194,5 @@ def test_cli_multi_and_batch(kernel_specs: Path, netns: str, nft_cmd: str) -> No
     done = genetlink("do", "netdev", "--spec", str(kernel_specs / "netdev.yaml"),
                      "--multi", "dev-get", "{}")  # fmt: skip
     assert done.returncode == 1 and "this family is not nfnetlink" in done.stderr
+    done = genetlink("do", "nftables", "--spec", spec, "--multi", "newtable", table, "--validate")
+    assert done.returncode == 1 and "--check has the kernel check" in done.stderr
