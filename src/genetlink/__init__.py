@@ -22,6 +22,8 @@ _EXPORTS = {
     "NetlinkSocket": "genetlink.socket",
     "Response": "genetlink.core.exchange",
     "AsyncNetlinkSocket": "genetlink.aio",
+    "Capture": "genetlink.pcap",
+    "CaptureError": "genetlink.pcap",
     "FamilyHandle": "genetlink.client.sync",
     "GenlClient": "genetlink.client.sync",
     "open_family": "genetlink.client.sync",
@@ -77,6 +79,8 @@ __all__ = [
     "BatchReply",
     "BatchResult",
     "CallOptions",
+    "Capture",
+    "CaptureError",
     "DecodeError",
     "Decoded",
     "DriftReport",
@@ -128,6 +132,7 @@ if TYPE_CHECKING:
     from genetlink.loader.errors import SpecError
     from genetlink.loader.search import SpecNotFound, load_family
     from genetlink.loader.spec import load_spec
+    from genetlink.pcap import Capture, CaptureError
     from genetlink.schema.model import Family
     from genetlink.socket import NetlinkSocket
     from genetlink.wire.attrs import AttrBuilder, Attrs

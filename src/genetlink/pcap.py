@@ -127,6 +127,29 @@ def parse_size(text: str) -> int:
     return size
 
 
+def _ends_whole(fd: int, size: int) -> bool:
+    """Whether the file of `size` bytes starts with a Section Header Block and ends where a
+    block ends (each block repeats its length last): what is appended then stays readable.
+    A file cut short, or another format, would make the capture unreadable after it."""
+    head = os.pread(fd, 12, 0)
+    if len(head) < 12 or head[:4] != _U32.pack(_SHB):
+        return False
+    order = {b"\x4d\x3c\x2b\x1a": "<", b"\x1a\x2b\x3c\x4d": ">"}.get(head[8:12])
+    if order is None:
+        return False
+    first = struct.unpack(order + "I", head[4:8])[0]
+    if first < 28 or first % 4 or first > size:
+        return False
+    tail = os.pread(fd, 4, size - 4)
+    for end in "<>":  # the last section may have the other byte order
+        last = struct.unpack(end + "I", tail)[0]
+        if 12 <= last <= size and not last % 4:
+            start = os.pread(fd, 4, size - last + 4)
+            if struct.unpack(end + "I", start)[0] == last:
+                return True
+    return False
+
+
 class Capture:
     """A pcapng file that datagrams are appended to (see the module's documentation).
 
@@ -204,6 +227,8 @@ class Capture:
         size, rotate = env.get(ENV_SIZE), env.get(ENV_ROTATE)
         try:
             max_bytes = parse_size(size) if size else None
+            if rotate and not rotate.strip().isdigit():
+                raise ValueError(f"{ENV_ROTATE}: not a number of files: {rotate!r}")
             return cls(path, max_bytes=max_bytes, rotate=int(rotate or 0), append=True)
         except ValueError as exc:
             raise ValueError(f"{ENV_PATH}={path}: {exc}") from None
@@ -313,11 +338,11 @@ class Capture:
         """An empty file gets the header; an existing capture of another writer (interface 0
         may not be Netlink there) a section of its own after what it holds. The size then."""
         size = os.fstat(self._fd).st_size
-        if size and os.pread(self._fd, len(_HEADER), 0) == _HEADER:
-            return size
-        if size and os.pread(self._fd, 4, 0) != _U32.pack(_SHB):
+        if size and not _ends_whole(self._fd, size):
             raise CaptureError(f"{self.path} exists and is not a pcapng capture: remove it or "
                                "choose another file")  # fmt: skip
+        if size and os.pread(self._fd, len(_HEADER), 0) == _HEADER:
+            return size
         os.write(self._fd, _HEADER)
         return size + len(_HEADER)
 

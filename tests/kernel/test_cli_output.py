@@ -287,3 +287,14 @@ def test_completion_names_the_kernels_families(kernel_specs: Path) -> None:
     assert done.returncode == 0, done.stderr
     with GenlClient() as client:
         assert {f.name for f in client.families()} <= set(done.stdout.split())
+
+
+def test_do_takes_its_operation_after_options(netns: str, kernel_specs: Path) -> None:
+    # OP is optional for do (--multi stands in for it): argparse alone would refuse it here
+    spec = str(kernel_specs / "netdev.yaml")
+    done = genetlink("do", "netdev", "--spec", spec, "--input", '{"ifindex": 1}', "dev-get",
+                     "--output", "jsonl", netns=netns)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["ifindex"] == 1
+    done = genetlink("do", "netdev", "--spec", spec, "dev-get", "more", netns=netns)
+    assert done.returncode == status.USAGE and "unrecognized arguments:" in done.stderr

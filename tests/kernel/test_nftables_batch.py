@@ -186,3 +186,13 @@ def test_cli_multi_and_batch(kernel_specs: Path, netns: str, nft_cmd: str) -> No
     assert done.returncode == 0 and done.stdout == "0 newtable: applied\n", done.stderr
     names = sorted(item["table"]["name"] for item in ruleset(nft_cmd, netns) if "table" in item)
     assert names == ["t", "v"]
+    done = genetlink("do", "nftables", "--spec", spec, "--multi", "newtable", table,
+                     "--multi", "newchain", "{not json")  # fmt: skip
+    assert done.returncode == 1 and "--multi newchain is not valid JSON" in done.stderr
+    done = genetlink("do", "nftables", "--spec", spec, "--multi", "newchain", "[]")
+    assert done.returncode == 1 and "--multi newchain must be a JSON object" in done.stderr
+    done = genetlink("do", "netdev", "--spec", str(kernel_specs / "netdev.yaml"),
+                     "--multi", "dev-get", "{}")  # fmt: skip
+    assert done.returncode == 1 and "this family is not nfnetlink" in done.stderr
+    done = genetlink("do", "nftables", "--spec", spec, "--multi", "newtable", table, "--validate")
+    assert done.returncode == 1 and "--check has the kernel check" in done.stderr

@@ -303,7 +303,7 @@ def test_unknown_attribute_of_an_operation(where: tuple[Any, ...], path: str,
     assert info.value.path == path
     assert info.value.reason == "unknown attribute 'lable' in 'main'"
     assert str(info.value) == f"demo.yaml: {path}: unknown attribute 'lable' in 'main'"
-    with caplog.at_level("WARNING", logger="genetlink.loader"):
+    with caplog.at_level("INFO", logger="genetlink.loader"):
         fam = load_spec_text(text, source="demo.yaml")
     assert all("lable" not in message.attributes for op in fam.operations.values()
                for mode in (op.do, op.dump) if mode is not None
@@ -320,13 +320,15 @@ def test_declared_operation_with_an_unknown_attribute() -> None:
 @pytest.mark.skipif(not SPEC_DIR.is_dir(), reason=f"kernel spec fixtures not at {SPEC_DIR}")
 def test_nftables_slips_are_dropped_and_reported_once(caplog: pytest.LogCaptureFixture) -> None:
     """nftables.yaml lists `name` in rule, setelem and gen operations whose sets have no such
-    attribute (an upstream slip): the spec still loads, with one warning naming the first."""
-    with caplog.at_level("WARNING", logger="genetlink.loader"):
+    attribute (an upstream slip): the spec still loads, with one note naming the first, at
+    INFO: a user of the spec has nothing to fix, so no warning on every command."""
+    with caplog.at_level("INFO", logger="genetlink.loader"):
         fam = load_spec(SPEC_DIR / "nftables.yaml")
     assert fam.operations["getrule"].do.request.attributes == ()
     assert fam.operations["getgen"].do.reply.attributes == ()
     assert fam.operations["newtable"].do.request.attributes == ("name",)  # table-attrs has it
     (record,) = caplog.records
+    assert record.levelname == "INFO"
     assert "operations.list[10].do.request.attributes[0]: unknown attribute 'name'" in (
         record.getMessage())  # fmt: skip
     assert "more)" in record.getMessage()
@@ -456,3 +458,20 @@ operations:
         fam = load_spec_text(text, source="raw.yaml", strict=True)
     assert fam.operations["get"].do.request.attributes == ("name",)
     assert not caplog.records
+
+
+@pytest.mark.skipif(not SPEC_DIR.is_dir(), reason=f"kernel spec fixtures not at {SPEC_DIR}")
+def test_the_cli_shows_a_specs_slips_where_specs_are_read_not_on_every_request() -> None:
+    def run(*argv: str) -> str:
+        code = "import sys; from genetlink.cli.main import main; sys.exit(main())"
+        done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True,
+                              text=True, timeout=60)  # fmt: skip
+        return done.stderr
+
+    spec = str(SPEC_DIR / "nftables.yaml")
+    note = "unknown attribute 'name' in 'rule-attrs' (and 15 more): dropped from the operation"
+    assert note in run("spec", "show", spec)
+    # the spec loads, then the op is refused: no kernel needed
+    assert note in run("--debug", "do", "nftables", "--spec", spec, "no-such-op")
+    quiet = run("do", "nftables", "--spec", spec, "no-such-op")
+    assert "no operation 'no-such-op'" in quiet and "dropped" not in quiet

@@ -223,6 +223,38 @@ def test_appending_to_what_is_not_pcapng_is_refused(tmp_path: Path) -> None:
     assert path.read_text() == "not a capture\n"
 
 
+@pytest.mark.parametrize("cut", [4, 12, 40, -8, -1])
+def test_appending_to_a_capture_cut_short_is_refused(tmp_path: Path, cut: int) -> None:
+    # a file that starts as pcapng but does not end where a block ends: what came after
+    # it would be unreadable
+    whole = tmp_path / "whole.pcapng"
+    with Capture(whole) as capture:
+        capture.record(b"\x10\x00\x00\x00" * 4, c.NETLINK_ROUTE, PACKET_OUTGOING)
+    path = tmp_path / "cut.pcapng"
+    path.write_bytes(whole.read_bytes()[:cut])
+    with pytest.raises(CaptureError, match="is not a pcapng capture"):
+        Capture(path, append=True)
+    (tmp_path / "classic.pcap").write_bytes(bytes.fromhex("d4c3b2a1020004000000000000000000"))
+    with pytest.raises(CaptureError, match="is not a pcapng capture"):
+        Capture(tmp_path / "classic.pcap", append=True)
+    with Capture(whole, append=True) as again:  # the whole one takes more
+        assert again.record(b"\x10\x00\x00\x00" * 4, c.NETLINK_ROUTE, PACKET_OUTGOING)
+    assert len(packets(whole)) == 2
+
+
+def test_appending_to_a_big_endian_section_adds_one_of_ours(tmp_path: Path) -> None:
+    path = tmp_path / "be.pcapng"
+    body = struct.pack(">IHHq", 0x1A2B3C4D, 1, 0, -1)
+    length = struct.pack(">I", 12 + len(body))
+    theirs = struct.pack(">I", 0x0A0D0D0A) + length + body + length
+    path.write_bytes(theirs)
+    with Capture(path, append=True) as capture:
+        assert capture.record(b"\x10\x00\x00\x00" * 4, c.NETLINK_ROUTE, PACKET_OUTGOING)
+    ours = tmp_path / "ours.pcapng"
+    ours.write_bytes(path.read_bytes()[len(theirs) :])
+    assert ours.read_bytes().startswith(file_header()) and len(packets(ours)) == 1
+
+
 def test_options_are_checked() -> None:
     with pytest.raises(ValueError, match="rotate needs max_bytes"):
         Capture("/nonexistent/x", rotate=2)
@@ -469,6 +501,10 @@ def test_sockets_follow_the_environment(tmp_path: Path, monkeypatch: pytest.Monk
     assert {p.protocol for p in packets(path)} == {c.NETLINK_ROUTE} and len(packets(path)) == 4
     monkeypatch.setenv("GENETLINK_PCAP_SIZE", "lots")
     with pytest.raises(ValueError, match=r"GENETLINK_PCAP=.*not a size"):
+        NetlinkSocket(transport=kernel.transport())
+    monkeypatch.setenv("GENETLINK_PCAP_SIZE", "1k")
+    monkeypatch.setenv("GENETLINK_PCAP_ROTATE", "three")
+    with pytest.raises(ValueError, match=r"GENETLINK_PCAP_ROTATE: not a number of files: 'three'"):
         NetlinkSocket(transport=kernel.transport())
 
 

@@ -5,6 +5,7 @@ FakeKernel on a served family."""
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import importlib.util
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from genetlink import GenlClient, open_family
+from genetlink import GenlClient, open_family, open_family_async
 from genetlink.genl import FamilyNotFound, getfamily, getpolicy
 from genetlink.genl.nlctrl import NOTIFY_GROUP, Policy
 from genetlink.loader.declare import declare_family
@@ -185,6 +186,48 @@ def test_errors_point_at_attributes_of_the_request() -> None:
         with pytest.raises(NetlinkError) as bad:
             demo.do("set", {"name": "x", "size": 7})
         assert (bad.value.errno, bad.value.attr_path) == (errno.ERANGE, ".size")
+
+
+def test_a_failing_handler_is_answered_eio_on_both_fronts() -> None:
+    # a bug in a test's handler must reach the client as an answer, never as a wait
+    served = serve_family(DEMO)
+
+    @served.do("get")
+    def get(request: Request) -> Any:
+        if request["name"] == "raise":
+            raise KeyError("boom")
+        if request["name"] == "unknown":
+            raise served.error(errno.EPERM, attribute="no-such-attribute")
+        if request["name"] == "ok":
+            return {"name": "ok"}
+        return {"name": 7} if request["name"] == "bad" else 42  # not encodable, not a reply
+
+    @served.dump("get")
+    def dump(request: Request) -> Any:
+        yield {"name": "first"}
+        raise RuntimeError("half way")
+
+    with open_family(DEMO, transport_factory=served.kernel.transport, timeout=WAIT) as demo:
+        for name, said in [("raise", "KeyError: 'boom'"), ("bad", "EncodeError"),
+                           ("int", "TypeError"), ("unknown", "ValueError")]:  # fmt: skip
+            with pytest.raises(NetlinkError) as failed:
+                demo.do("get", {"name": name})
+            assert failed.value.errno == errno.EIO and said in (failed.value.message or "")
+        with pytest.raises(NetlinkError, match="half way"):
+            list(demo.dump("get"))
+        reply = demo.do("get", {"name": "ok"})  # the socket and the served family go on
+        assert reply is not None and reply["name"] == "ok"
+    assert [type(e).__name__ for e in served.failures][:5] == [
+        "KeyError", "EncodeError", "TypeError", "ValueError", "RuntimeError"]
+
+    async def run() -> None:
+        async with await open_family_async(DEMO, transport_factory=served.kernel.transport,
+                                           timeout=WAIT) as demo:  # fmt: skip
+            with pytest.raises(NetlinkError) as failed:
+                await demo.do("get", {"name": "raise"})
+            assert failed.value.errno == errno.EIO
+
+    asyncio.run(run())
 
 
 def test_faults_hit_served_families() -> None:

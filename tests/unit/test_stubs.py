@@ -296,3 +296,18 @@ def test_the_command_fails_in_one_line(argv: list[str], tmp_path: Path,
     assert main(["stubs", *argv]) == 1
     err = capsys.readouterr().err
     assert err.startswith("genetlink: error: ") and len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("module", ["../evil", "class", "a b", "", "1st"])
+def test_a_module_name_python_cannot_import_is_refused(
+    tmp_path: Path, module: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(ValueError, match="not a Python identifier"):
+        write_stubs(ODD, tmp_path / "out", module=module or " ")
+    assert not list(tmp_path.rglob("*.py"))  # nothing written, inside or outside
+    spec = str(SPECS / "netdev.yaml")
+    assert main(["stubs", spec, "--module", module or " ", "-o", str(tmp_path)]) == 1
+    assert "not a Python module name" in capsys.readouterr().err
+    (tmp_path / "file").write_text("")
+    assert main(["stubs", spec, "-o", str(tmp_path / "file")]) == 1
+    assert "-o " + str(tmp_path / "file") + ": not a directory" in capsys.readouterr().err

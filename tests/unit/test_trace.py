@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from genetlink.socket import NetlinkSocket
 from genetlink.testing import FakeKernel, replies
+from genetlink.wire import constants as c
 from genetlink.wire.message import Message
 
 T = 0x20  # a family message type
@@ -67,6 +69,7 @@ PLAIN = """
 import logging
 from genetlink import NetlinkSocket
 from genetlink.testing import FakeKernel, replies
+from genetlink.wire import constants as c
 kernel = FakeKernel(lambda req: [replies.ack(req)])
 with NetlinkSocket(transport=kernel.transport()) as sock:
     sock.request(0x20, b"\\x01\\x02", timeout=5)
@@ -109,3 +112,51 @@ def test_trace_names_operations_and_attributes_when_a_codec_is_known(
     assert reply is not None and reply["msg"] == "hi"
     lines = [r.getMessage() for r in caplog.records if r.name == "genetlink.trace"]
     assert any("demo echo {'msg': 'hi'}" in line for line in lines), lines
+
+
+def test_trace_names_requests_by_their_to_kernel_id(
+    caplog: pytest.LogCaptureFixture, kernel_specs: Path
+) -> None:
+    # nftables is directional: 0xa00 is the request newtable and the reply of gettable.
+    from genetlink import open_family
+
+    kernel = FakeKernel(_ack)
+    with (caplog.at_level(logging.DEBUG, logger="genetlink.trace"),
+          open_family(kernel_specs / "nftables.yaml", transport_factory=kernel.transport,
+                      trace=True) as nft):  # fmt: skip
+        nft.do("newtable", {"nfgen-family": 1, "name": "t"})
+    sent = [r.getMessage() for r in caplog.records
+            if r.name == "genetlink.trace" and r.getMessage().startswith("send")]  # fmt: skip
+    assert len(sent) == 1 and "type 2560 " in sent[0], sent
+    assert "nftables newtable {" in sent[0] and "gettable" not in sent[0], sent
+
+
+def test_trace_names_an_answer_by_its_request_not_a_notification_of_its_id(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # mptcp_pm: the get-limits reply and the "announced" event are both command 6
+    from genetlink import declare_family, open_family
+
+    demo = declare_family(
+        "demo", protocol="netlink-raw", protonum=c.NETLINK_USERSOCK,
+        attribute_sets={"main": {"limit": (1, "u32")}, "event": {"family": (1, "u16")}},
+        operations={
+            "get-limits": {"value": T, "attribute-set": "main",
+                           "do": {"request": {"attributes": []},
+                                  "reply": {"attributes": ["limit"]}}},
+            "announced": {"value": T, "attribute-set": "event", "event": {"attributes": ["family"]},
+                          "mcgrp": "events"},
+        },
+        mcast_groups=["events"],
+    )  # fmt: skip
+
+    def answer(req: Message) -> list[bytes]:
+        return [replies.reply(req, T, bytes.fromhex("0800010002000000")), replies.ack(req)]
+
+    kernel = FakeKernel(answer)
+    with (caplog.at_level(logging.DEBUG, logger="genetlink.trace"),
+          open_family(demo, transport_factory=kernel.transport, trace=True) as handle):
+        reply = handle.do("get-limits")
+    assert reply is not None and reply["limit"] == 2
+    lines = [r.getMessage() for r in caplog.records if r.name == "genetlink.trace"]
+    assert any("recv" in line and "demo get-limits {'limit': 2}" in line for line in lines), lines

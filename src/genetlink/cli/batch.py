@@ -25,10 +25,13 @@ from genetlink.codec.family import Decoded
 
 def requests(args: argparse.Namespace) -> list[tuple[str, dict[str, Any]]]:
     """The batch's requests: OP with --input first (when given), then each --multi."""
+    if getattr(args, "validate", False):  # else the batch would go unchecked, silently
+        raise UsageError("--validate needs a policy, which nfnetlink families do not report: "
+                         "--check has the kernel check the batch without applying it")
     items = [(args.op, read_input(args.input))] if args.op else []
     if not args.op and args.input is not None:
         raise UsageError("--input goes with an OP; with --multi, give each its JSON")
-    items += [(op, read_input(text)) for op, text in args.multi or []]
+    items += [(op, read_input(text, f"--multi {op}")) for op, text in args.multi or []]
     if not items:
         raise UsageError("name an operation, or give --multi OP JSON (repeatable)")
     return items

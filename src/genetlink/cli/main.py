@@ -37,6 +37,8 @@ COMMANDS = {
 
 #: The global options that take a value (as a separate argument).
 VALUED = {"--netns", "--pcap", "--pcap-size", "--pcap-rotate"}
+#: commands about specs themselves: they show the loader's notes on a spec's slips
+SPEC_COMMANDS = {"spec", "stubs"}
 
 
 def _command_name(argv: list[str]) -> str | None:
@@ -130,7 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
     parser = build_parser(_command_name(argv))
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "op", "") is None and len(extra) == 1 and extra[0][:1] != "-":
+        # `do FAMILY --spec S OP`: an optional OP (do takes --multi instead) is not matched
+        # after an option by argparse, which would refuse it as unrecognized
+        args.op = extra.pop()
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()
@@ -140,11 +148,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.pcap_rotate is not None and (args.pcap_rotate < 1 or not args.pcap_size):
         parser.error("--pcap-rotate N needs --pcap-size and N of 1 or more")
     tolerant_stdout()
-    if args.debug or os.environ.get("GENETLINK_DEBUG"):
+    debug = bool(args.debug or os.environ.get("GENETLINK_DEBUG"))
+    if debug or _command_name(argv) in SPEC_COMMANDS:
         import logging
 
-        os.environ["GENETLINK_DEBUG"] = "1"  # sockets read it when they open
         logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+        # a spec's slips (names an operation lists that its set lacks) are notes for whoever
+        # reads or writes the spec, not a warning on every request made with it
+        logging.getLogger("genetlink.loader").setLevel(logging.INFO)
+    if debug:
+        os.environ["GENETLINK_DEBUG"] = "1"  # sockets read it when they open
         logging.getLogger("genetlink.trace").setLevel(logging.DEBUG)
     from genetlink.wire.errors import GenetlinkError  # after parsing: `--help` stays light
 

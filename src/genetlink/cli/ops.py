@@ -54,8 +54,9 @@ def guarded(handler: Handler) -> Handler:
 MAX_INPUT_DEPTH = 64
 
 
-def read_input(text: str | None) -> dict[str, Any]:
-    """The request values: a JSON object given as text, `@FILE`, or `-` for stdin."""
+def read_input(text: str | None, label: str = "--input") -> dict[str, Any]:
+    """The request values: a JSON object given as text, `@FILE`, or `-` for stdin; `label`
+    names where it came from in errors ("--multi newtable")."""
     if text is None:
         return {}
     if text == "-":
@@ -70,12 +71,12 @@ def read_input(text: str | None) -> dict[str, Any]:
     try:
         values = json.loads(text)
     except RecursionError:
-        raise UsageError(f"--input nests deeper than {MAX_INPUT_DEPTH} levels") from None
+        raise UsageError(f"{label} nests deeper than {MAX_INPUT_DEPTH} levels") from None
     except ValueError as exc:  # JSONDecodeError, or an integer of more than 4300 digits
-        raise UsageError(f"--input is not valid JSON: {exc}") from None
+        raise UsageError(f"{label} is not valid JSON: {exc}") from None
     if not isinstance(values, dict):
-        raise UsageError(f"--input must be a JSON object, got {type(values).__name__}")
-    _check_depth(values)
+        raise UsageError(f"{label} must be a JSON object, got {type(values).__name__}")
+    _check_depth(values, label)
     return values
 
 
@@ -88,13 +89,13 @@ def _utf8(data: bytes, what: str) -> str:
         ) from None
 
 
-def _check_depth(values: dict[str, Any]) -> None:
+def _check_depth(values: dict[str, Any], label: str) -> None:
     """Refuse input nested deeper than MAX_INPUT_DEPTH (without recursing itself)."""
     stack: list[tuple[Any, int]] = [(values, 1)]
     while stack:
         value, depth = stack.pop()
         if depth > MAX_INPUT_DEPTH:
-            raise UsageError(f"--input nests deeper than {MAX_INPUT_DEPTH} levels")
+            raise UsageError(f"{label} nests deeper than {MAX_INPUT_DEPTH} levels")
         if isinstance(value, dict):
             stack.extend((item, depth + 1) for item in value.values())
         elif isinstance(value, list):

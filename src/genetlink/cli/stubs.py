@@ -11,10 +11,12 @@ attributes and replies are typed (see `genetlink.stubs`).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from keyword import iskeyword
 from typing import Any
 
-from genetlink.cli.ops import guarded
+from genetlink.cli.ops import UsageError, guarded
 from genetlink.client.core import DEFAULT_TIMEOUT
 from genetlink.client.genl import KernelSchema, family_model
 from genetlink.schema.model import Family
@@ -39,6 +41,10 @@ def cmd_stubs(args: argparse.Namespace) -> int:
     """genetlink stubs FAMILY|SPEC: write FAMILY_stubs.py, typed stubs of the family's
     attribute sets, replies and handles (see genetlink.stubs). A family no spec describes
     is typed from the running kernel's policy, as open_family reads it."""
+    if args.module is not None and (not args.module.isidentifier() or iskeyword(args.module)):
+        raise UsageError(f"--module {args.module!r}: not a Python module name")
+    if args.output != "-" and os.path.exists(args.output) and not os.path.isdir(args.output):
+        raise UsageError(f"-o {args.output}: not a directory")
     family = stubs_family(args.family, args.spec, getattr(args, "netns", None))
     if args.output == "-":
         sys.stdout.write(render_stubs(family, module=args.module, mismatched=args.mismatched))

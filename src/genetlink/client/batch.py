@@ -244,8 +244,9 @@ class BatchBase(Generic[R]):
     def _error(self, outcome: Transaction, result: BatchResult[R]) -> BatchError:
         name = self.handle.name
         count = len(result)
+        requests = f"{count} request" + ("s" if count != 1 else "")
         if outcome.lost:
-            return BatchError(errno.ENOBUFS, f"{name} batch of {count} requests: answers were "
+            return BatchError(errno.ENOBUFS, f"{name} batch of {requests}: answers were "
                               "lost (ENOBUFS): whether it was applied is unknown; read the "
                               "ruleset back", result, {}, unknown=True)  # fmt: skip
         failed: dict[int | None, NetlinkError] = {
@@ -264,7 +265,7 @@ class BatchBase(Generic[R]):
         if not isinstance(error, NetlinkError):
             error = NetlinkError(errno.EIO, message=str(error) if error else "no outcome")
         error = error.named(operation=f"{name} batch begin")
-        reason = f"{name} batch of {count} requests not applied: {_reason(error, self.genid)}"
+        reason = f"{name} batch of {requests} not applied: {_reason(error, self.genid)}"
         return BatchError(error.errno or errno.EIO, reason, result, {None: error},
                           operation=f"{name} batch")  # fmt: skip
 

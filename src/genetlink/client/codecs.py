@@ -18,7 +18,7 @@ from ..genl.message import GenlMessage
 from ..genl.validate import Namer
 from ..schema.model import Family, Operation
 from ..wire.attrs import AttrBuilder, attr_path
-from ..wire.constants import GENL_HDRLEN
+from ..wire.constants import GENL_HDRLEN, NLM_F_REQUEST
 from ..wire.errors import EncodeError, GenetlinkError
 from ..wire.genl import genl_command
 from ..wire.message import Message
@@ -216,8 +216,20 @@ class SpecCodec:
             f".{encoded.op.fixed_header}")  # fmt: skip
 
     def describe(self, msg: Message) -> str:
-        """"netdev dev-get {'ifindex': 1, ...}": the op and the values, shortened."""
-        decoded = self.decode(msg, None)
+        """"netdev dev-get {'ifindex': 1, ...}": the op and the values, shortened. A request
+        (NLM_F_REQUEST, which the kernel never sets) is named by its to-kernel id: in a
+        directional spec that id may name another op's reply (nftables' 0xa00 is the request
+        newtable and the reply gettable). An answer (a sequence number: notifications have
+        none) is named by an op that has replies before a notification of the same id
+        (mptcp_pm's get-limits reply is 6, as the event announced)."""
+        value = genl_command(msg)[0] if self.family.is_genetlink else msg.type
+        op = None
+        if msg.flags & NLM_F_REQUEST:
+            op = self.family.op_by_request(value)
+        elif msg.seq:
+            answers = (o for o in self.family.reply_ops.get(value, ()) if o.do or o.dump)
+            op = next(answers, None)
+        decoded = self.decode(msg, None) if op is None else self.codec.decode(msg, op)
         return _short(f"{self.family.name} {decoded.op or '?'} {jsonable(decoded.to_dict())}")
 
 

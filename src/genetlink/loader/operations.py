@@ -89,9 +89,13 @@ def build_operations(
         op_nodes[name] = op_node
     for name, op_node in op_nodes.items():
         ops[name] = _resolve_notify(op_node, ops[name], ops, sets)
-    if dropped:  # one line per spec, not per slip: loading stays quiet enough to be used
+    if dropped:
+        # The spec's slip, not the user's (the kernel's nftables.yaml lists `name` for sets
+        # without one), and requests are coded by attribute set all the same: a note at
+        # INFO, not a warning on every command a user runs with the spec (`--debug` shows
+        # it; strict loading refuses it). One line per spec, not per slip.
         more = f" (and {len(dropped) - 1} more)" if len(dropped) > 1 else ""
-        log.warning("%s: %s%s: dropped from the operation", node.source, dropped[0], more)
+        log.info("%s: %s%s: dropped from the operation", node.source, dropped[0], more)
     return model, family_header, ops
 
 

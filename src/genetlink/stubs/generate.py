@@ -387,7 +387,10 @@ def render_stubs(family: Family, *, module: str | None = None, mismatched: bool 
     `mismatched` types every attribute whose payload has a width fixed by its type (integers,
     enums, flags, bitfield32, structs, packed arrays) as `T | Mismatched`: what the codec
     returns when another width comes (an IPv6 rule's `src`, a u32 in rt-rule). Without it the
-    stubs say the spec's type, and such a payload is outside them."""
+    stubs say the spec's type, and such a payload is outside them. `module` must be a name
+    Python can import (ValueError otherwise: "../x" or "class" would be no module)."""
+    if module is not None and (not module.isidentifier() or keyword.iskeyword(module)):
+        raise ValueError(f"module name {module!r} is not a Python identifier")
     return _Stubs(family, mismatched).render(module or module_name(family))
 
 

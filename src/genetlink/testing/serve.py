@@ -25,7 +25,10 @@ handlers that take the request decoded and return replies as dicts:
 - a handler raises `served.error(errno, message=..., attribute="nest.name")` (any
   NetlinkError: its `attr_path`/`missing_path` name attributes of the request) for an
   NLMSG_ERROR whose ext-ACK points at that attribute; in a dump, before its first item
-  (as the kernel's start callback) or after (the dump ends with that error in NLMSG_DONE).
+  (as the kernel's start callback) or after (the dump ends with that error in NLMSG_DONE);
+- a handler that fails otherwise (any other exception, a reply its spec cannot encode) is
+  answered EIO naming the exception, so the client gets a `NetlinkError` and never waits;
+  the exception is kept in `served.failures` (and logged) for the test to look at.
 
 Families can be unregistered and registered again under a new id (a module reload): nlctrl
 announces it to its "notify" group, as the kernel does, and the group memberships go.
@@ -49,6 +52,7 @@ from ..wire.errors import DecodeError, GenetlinkError, NetlinkError, netlink_err
 from ..wire.genl import genl_payload
 from ..wire.message import Message, build_message
 from . import replies
+from .fake import log
 from .nlctrl import attr_policy_values, family_values, group_values
 from .policy import check_request, family_policy, main_set
 
@@ -126,6 +130,7 @@ class ServedFamily:
               "dump-strict"), instead of the spec's `dont-validate`
     per_datagram: dump messages per datagram (None: as many as fit NLMSG_GOODSIZE bytes)
     requests: every request that reached a handler, in order
+    failures: every exception a handler raised that was not a NetlinkError (answered EIO)
     """
 
     def __init__(self, kernel: GenlKernel, family: Family, *, policy: Policy | None = None,
@@ -142,6 +147,7 @@ class ServedFamily:
                       for op in family.operations.values()}  # fmt: skip
         self.per_datagram = per_datagram
         self.requests: list[Request] = []
+        self.failures: list[Exception] = []
         self.info: FamilyInfo | None = None  # while registered
         self._handlers: dict[tuple[str, str], Callable[[Request], Any]] = {}
         self._ops = _ops(family, self.policy)
@@ -283,9 +289,15 @@ class ServedFamily:
         values = self.codec.decode_genl(msg, op)
         request = Request(op.name, mode, cast(Mapping[str, Any], values), msg)
         self.requests.append(request)
-        if mode == "dump":
-            return self._dump(request, op, handler)
-        return self._do(request, op, handler)
+        try:
+            if mode == "dump":
+                return self._dump(request, op, handler)
+            return self._do(request, op, handler)
+        except Exception as exc:  # a handler's bug: an answer all the same, never a silence
+            self.failures.append(exc)
+            log.warning("%s %s %s handler failed", self.name, op.name, mode, exc_info=exc)
+            text = f"{self.name} {op.name}: the {mode} handler failed: {type(exc).__name__}: {exc}"
+            return [replies.error(msg, errno.EIO, message=text[:200])]
 
     def _check(self, msg: Message, op: Operation, cmd: int, mode: str) -> bytes | None:
         """The kernel's refusal of a request its policy does not accept (None: accepted)."""
