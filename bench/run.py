@@ -1,9 +1,10 @@
-"""Benchmark runner: every workload on every side (ours, pyroute2, C/libmnl), in fresh
-processes inside test namespaces it creates and removes; prints a table of medians and ratios
+"""Benchmark runner: every workload on every side (ours, pyroute2, the kernel's ynl,
+C/libmnl), in fresh processes inside test namespaces it creates and removes; prints a table of
+medians and ratios
 (of process CPU time, user + system, so time the hypervisor steals does not count)
 and writes bench/build/latest.json.
 
-    python run.py [--quick] [--only NAME,...] [--sides ours,pyroute2,c] [--keep-netns]
+    python run.py [--quick] [--only NAME,...] [--sides ours,pyroute2,ynl,c] [--keep-netns]
 Run it through bench/run.sh, which builds the C programs and the venv first.
 """
 
@@ -21,14 +22,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import fulltable
 import netns
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.path.join(BENCH, "build")
 PY = sys.executable
-SIDES = ("ours", "pyroute2", "c")
+SIDES = ("ours", "pyroute2", "ynl", "c")
 WORKER = {"ours": os.path.join(BENCH, "ours.py"),
-          "pyroute2": os.path.join(BENCH, "pyroute2_bench.py")}
+          "pyroute2": os.path.join(BENCH, "pyroute2_bench.py"),
+          "ynl": os.path.join(BENCH, "ynl_bench.py")}
 # "pure": our side with GENETLINK_PURE=1 (the compiled walk off), for before/after figures
 WORKER["pure"] = WORKER["ours"]
 PURE_ENV = dict(os.environ, GENETLINK_PURE="1")
@@ -61,10 +64,10 @@ def sizes(quick: bool) -> dict[str, int]:
 
 def build_rows(sz: dict[str, int], quick: bool) -> list[Row]:
     """The workloads of issue 6, at the chosen sizes."""
-    fast = {"ours": (3, 1), "pyroute2": (1, 1), "c": (3, 1)} if quick else \
-        {"ours": (5, 1), "pyroute2": (3, 1), "c": (5, 1)}
-    slow = {"ours": (3, 1), "pyroute2": (1, 0), "c": (3, 1)} if quick else \
-        {"ours": (5, 1), "pyroute2": (2, 0), "c": (5, 1)}
+    fast = {"ours": (3, 1), "pyroute2": (1, 1), "ynl": (3, 1), "c": (3, 1)} if quick else \
+        {"ours": (5, 1), "pyroute2": (3, 1), "ynl": (5, 1), "c": (5, 1)}
+    slow = {"ours": (3, 1), "pyroute2": (1, 0), "ynl": (3, 1), "c": (3, 1)} if quick else \
+        {"ours": (5, 1), "pyroute2": (2, 0), "ynl": (3, 1), "c": (5, 1)}
     rows: list[Row] = []
     link_sizes = [(sz["links"], "gnlb-links-small", fast)]
     if sz["big"]:
@@ -81,7 +84,7 @@ def build_rows(sz: dict[str, int], quick: bool) -> list[Row]:
                         reps=fast))
     small = "gnlb-links-small"
     rows.append(Row("genl_families", "full", small, ["genl"], "genl_families", reps=fast))
-    do_reps = {"ours": (3, 1), "pyroute2": (1, 0), "c": (3, 1)}
+    do_reps = {"ours": (3, 1), "pyroute2": (1, 0), "ynl": (1, 1), "c": (3, 1)}
     rows.append(Row(f"genl_do_{sz['do']}", "do", small, ["genl", "-n", str(sz["do"])], "genl_do",
                     ["-n", str(sz["do"])], reps=do_reps))
     for fam in ("ethtool", "netdev"):
@@ -219,7 +222,7 @@ def value(res: dict[str, Any] | None, kind: str) -> float | None:
 def evaluate(row: Row) -> dict[str, Any]:
     """Ratios, completeness flags and the target verdict of one row."""
     r = row.results
-    ours, py, cc = (value(r.get(s), row.kind) for s in SIDES)
+    ours, py, yn, cc = (value(r.get(s), row.kind) for s in ("ours", "pyroute2", "ynl", "c"))
     ref = r.get("c", {}).get("objects") if row.kind not in ("notify", "import") else None
     flags = []
     complete = {}
@@ -231,19 +234,21 @@ def evaluate(row: Row) -> dict[str, Any]:
     out: dict[str, Any] = {"flags": flags}
     if row.kind == "notify":
         out["ours/py"] = ours / py if ours and py else None
+        out["ours/ynl"] = ours / yn if ours and yn else None
         out["ours/c"] = ours / cc if ours and cc else None
     else:
         out["ours/py"] = ours / py if ours and py and complete["pyroute2"] else None
+        out["ours/ynl"] = ours / yn if ours and yn and complete["ynl"] else None
         out["ours/c"] = ours / cc if ours and cc and complete["c"] else None
     if not complete["ours"]:
-        out["ours/py"] = out["ours/c"] = None
+        out["ours/py"] = out["ours/ynl"] = out["ours/c"] = None
     out["target"] = verdict(row, out, r)
     return out
 
 
 def verdict(row: Row, ev: dict[str, Any], r: dict[str, Any]) -> str:
     """Targets of issue 6."""
-    opy, oc = ev["ours/py"], ev["ours/c"]
+    opy, oyn, oc = ev["ours/py"], ev.get("ours/ynl"), ev["ours/c"]
     if "median_ns" not in r.get("ours", {}):
         return "n/a (ours)"
     if row.kind == "lazy":
@@ -252,11 +257,15 @@ def verdict(row: Row, ev: dict[str, Any], r: dict[str, Any]) -> str:
         parts = []
         parts.append("py:n/a" if opy is None else
                      f"{'ok' if opy <= 0.1 else 'MISS'} {1 / opy:.1f}x faster than py (>=10)")
+        if oyn is not None:
+            parts.append(f"{1 / oyn:.1f}x faster than ynl")
         parts.append("c:n/a" if oc is None else
                      f"{'ok' if oc <= 3 else 'MISS'} {oc:.1f}x C (<=3)")
         return "; ".join(parts)
     if row.kind == "do":
-        return "n/a" if oc is None else f"{'ok' if oc <= 2 else 'MISS'} {oc:.1f}x C (<=2)"
+        than_ynl = "" if oyn is None else f"; {1 / oyn:.1f}x faster than ynl"
+        return ("n/a" if oc is None else f"{'ok' if oc <= 2 else 'MISS'} {oc:.1f}x C (<=2)"
+                ) + than_ynl
     if row.kind == "notify":
         o = r.get("ours", {})
         if "received" not in o:
@@ -274,15 +283,15 @@ def verdict(row: Row, ev: dict[str, Any], r: dict[str, Any]) -> str:
 
 def print_table(rows: list[Row]) -> None:
     """The result table on stdout."""
-    head = ["workload", "objects ours/py/c", "ours", "pyroute2", "C", "ours/py", "ours/C",
-            "target met?"]
+    head = ["workload", "objects ours/py/ynl/c", "ours", "pyroute2", "ynl", "C", "ours/py",
+            "ours/ynl", "ours/C", "target met?"]
     lines = [head]
     for row in rows:
         ev = row.results.get("_eval", {})
         objs = "/".join(str(row.results.get(s, {}).get("objects", "-")) for s in SIDES)
         if ev.get("flags"):
             objs += " !"
-        ratio = [f"{ev[k]:.3g}" if ev.get(k) else "-" for k in ("ours/py", "ours/c")]
+        ratio = [f"{ev[k]:.3g}" if ev.get(k) else "-" for k in ("ours/py", "ours/ynl", "ours/c")]
         lines.append([row.name, objs, *(cell(row.results.get(s), row.kind) for s in SIDES),
                       *ratio, ev.get("target", "")])
     widths = [max(len(str(ln[i])) for ln in lines) for i in range(len(head))]
@@ -358,7 +367,8 @@ def main() -> None:
     """Command line entry point."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes, fewer repetitions")
-    ap.add_argument("--only", default="", help="comma-separated row name prefixes")
+    ap.add_argument("--only", default="", help="comma-separated row name prefixes; "
+                    "fulltable: the full routing table up to 1,000,000 routes")
     ap.add_argument("--sides", default=",".join(SIDES))
     ap.add_argument("--keep-netns", action="store_true")
     ap.add_argument("--json", default=os.path.join(BUILD, "latest.json"))
@@ -387,15 +397,26 @@ def main() -> None:
                 imp.results[s] = import_time(mod)
         imp.results["_eval"] = evaluate(imp)
         rows.append(imp)
+    # -- the full routing table (bench/fulltable.py): 1M routes with --only fulltable
+    full_table: dict[int, Any] = {}
+    if not only or "fulltable" in only:
+        ft_sizes = fulltable.SIZES if "fulltable" in only else \
+            fulltable.SIZES[:2 if args.quick else 3]
+        full_table = fulltable.run_all(ft_sizes, sides)
     print()
-    print_table(rows)
+    if rows:
+        print_table(rows)
+    if full_table:
+        print("\n# full routing table: CPU time per route, peak RSS (growth over the RSS before "
+              "the dump)")
+        fulltable.print_table(full_table)
     total = time.monotonic() - t_start
     print(f"\n# {total:.0f} s total; {machine()}")
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump({"machine": machine(), "quick": args.quick, "sizes": sz, "seconds": total,
                    "rows": [{"name": r.name, "kind": r.kind, "results": r.results}
-                            for r in rows]}, f, indent=1)
+                            for r in rows], "fulltable": full_table}, f, indent=1)
     print(f"# results: {args.json}")
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks: ours vs pyroute2 vs C (libmnl). Needs root (network namespaces).
-#   bench/run.sh [--quick] [--only NAME,...] [--sides ours,pyroute2,c] [--keep-netns]
+# Benchmarks: ours vs pyroute2 vs the kernel's ynl vs C (libmnl). Needs root (network namespaces).
+#   bench/run.sh [--quick] [--only NAME,...] [--sides ours,pyroute2,ynl,c] [--keep-netns]
 # Installs what it needs (apt: libmnl-dev, iproute2, gcc), builds bench/c/*.c into
 # bench/build/, makes bench/.venv with pyroute2 (latest) and this checkout, then runs run.py.
 set -euo pipefail
@@ -41,5 +41,27 @@ if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
     "$VENV/bin/pip" install -q --disable-pip-version-check -e "$ROOT"
     touch "$stamp"
 fi
+
+# -- the kernel's ynl (fourth side): its Python library and the specs the workloads use, from
+# Debian's linux-source-6.12 tarball, extracted into bench/build/ynl (nothing enters the repo).
+YNL_TAR=/usr/src/linux-source-6.12.tar.xz
+YNL="$BUILD/ynl"
+if [ ! -f "$YNL/.extracted" ]; then
+    if [ ! -f "$YNL_TAR" ]; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -q linux-source-6.12 >/dev/null 2>&1 || {
+            apt-get update -q >/dev/null
+            apt-get install -y -q linux-source-6.12 >/dev/null
+        }
+    fi
+    rm -rf "$YNL" && mkdir -p "$YNL"
+    top=linux-source-6.12
+    tar -xJf "$YNL_TAR" -C "$YNL" --strip-components=1 "$top/tools/net/ynl/lib" \
+        $(for s in rt_link rt_addr rt_route nlctrl netdev ethtool; do
+              echo "$top/Documentation/netlink/specs/$s.yaml"; done)
+    touch "$YNL/.extracted"
+fi
+# ynl's lib needs PyYAML (installed with this checkout); its specs are not validated against
+# the jsonschema (ynl_bench.py passes schema=""), so jsonschema is not needed.
 
 exec "$VENV/bin/python" "$BENCH/run.py" "$@"

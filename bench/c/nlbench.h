@@ -82,11 +82,21 @@ static inline int nlb_transact(struct mnl_socket *nl, struct nlmsghdr *req, mnl_
 	return ret;
 }
 
+/* Peak RSS of this program (VmHWM), as the Python workers read it. Not getrusage()'s
+ * ru_maxrss: Linux carries that over execve(), so it reports the runner that forked us. */
 static inline long nlb_maxrss_kb(void)
 {
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_maxrss;
+	char line[128];
+	long kb = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
 }
 
 /* One JSON line on stdout: the runner reads nothing else from us. */

@@ -39,6 +39,10 @@ BATCH = 64
 #: The same for a notification consumer: a burst is taken in fewer, larger reads (the queue
 #: of notifications is bounded by `Engine.max_queued`, not by a streamed dump's backlog).
 NOTIFY_BATCH = 256
+#: The same for a streamed dump: the kernel fills the next dump datagram (~500 routes) when
+#: the reader asks for it, so each one read ahead is held until the caller has iterated it.
+#: One keeps the window a caller's iteration holds at one datagram, whatever the table's size.
+STREAM_BATCH = 1
 
 
 class Send(NamedTuple):
@@ -61,7 +65,9 @@ class Wait(NamedTuple):
 
 
 class Deliver(NamedTuple, Generic[R]):
-    """Hand `items` to the caller of an iterating call, in order."""
+    """Hand `items` to the caller of an iterating call, in order. They are the caller's until
+    it resumes the exchange, which may then clear the list (a streamed dump does, so that
+    nothing it handed out stays referenced from the exchange)."""
 
     items: Sequence[R]
 
@@ -178,10 +184,10 @@ def request(
     return Response(messages, sent.warnings)
 
 
-def _idle_wait(sent: Request, timeout: float | None) -> Wait:
+def _idle_wait(sent: Request, timeout: float | None, batch: int = BATCH) -> Wait:
     """Until the dump ends or brings messages: `timeout` bounds each wait, not the dump."""
     seen = len(sent.messages)
-    return Wait(lambda: sent.done or len(sent.messages) > seen, timeout, sent, BATCH)
+    return Wait(lambda: sent.done or len(sent.messages) > seen, timeout, sent, batch)
 
 
 class DumpOptions(TypedDict, total=False):
@@ -256,13 +262,15 @@ def stream(engine: Engine, msg_type: int, payload: bytes = b"", flags: int = 0, 
         yield Send(sent.data, options.get("port", 0), exclusive=True)
         while True:
             if not sent.messages and not sent.done:
-                yield _idle_wait(sent, timeout)
-            messages = engine.take(sent)
-            if messages:
-                if decode is None:
-                    yield Deliver(messages)
-                else:
-                    yield Deliver([x for m in messages if (x := decode(m)) is not None])
+                yield _idle_wait(sent, timeout, STREAM_BATCH)
+            items: list[Any] = engine.take(sent)
+            if items:
+                if decode is not None:
+                    items = [x for m in items if (x := decode(m)) is not None]
+                yield Deliver(items)
+                # The caller has iterated them: let go before the next datagram is read, or
+                # a caller that keeps nothing would hold two windows.
+                items.clear()
             elif sent.done:
                 break
         engine.finish(sent)
