@@ -5,16 +5,15 @@ netdev served from the kernel's spec reports the policy the kernel registered fo
 
 from __future__ import annotations
 
-import dataclasses
 import errno
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from policies import resolved
 
 from genetlink import GenlClient
-from genetlink.genl import AttrPolicy, Policy
 from genetlink.testing import GenlKernel
 from genetlink.wire import constants as c
 from genetlink.wire.attrs import AttrBuilder
@@ -99,13 +98,3 @@ def test_netdev_served_from_the_kernels_spec_reports_the_kernels_policy(
             ours, theirs = served_policy.op(op, mode), real_policy.op(op, mode)
             assert resolved(served_policy, ours) == resolved(real_policy, theirs), (op, mode)
 
-
-def resolved(policy: Policy, rules: Mapping[int, AttrPolicy] | None, depth: int = 0) -> Any:
-    """`rules` with each nest's policy in place of its index (the kernel numbers its policy
-    sets in the order it meets them)."""
-    if rules is None or depth > 8:
-        return rules
-    return {number: (dataclasses.replace(rule, policy_idx=None),
-                     resolved(policy, policy.sets.get(rule.policy_idx, {}), depth + 1)
-                     if rule.policy_idx is not None else None)
-            for number, rule in rules.items()}  # fmt: skip

@@ -5,16 +5,15 @@ against the served family hold for the module."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from conftest import NAME
+from policies import resolved
 from vmnl import u
 
 from genetlink import GenlClient
-from genetlink.genl import AttrPolicy, Policy
 from genetlink.testing import GenlKernel, Request
 from genetlink.wire.attrs import AttrBuilder
 from genetlink.wire.errors import NetlinkError
@@ -39,15 +38,6 @@ def both() -> Iterator[tuple[GenlClient, GenlClient]]:
             GenlClient(transport_factory=kernel.transport, timeout=10) as fake:  # fmt: skip
         yield real, fake
 
-
-def resolved(policy: Policy, rules: Mapping[int, AttrPolicy] | None, depth: int = 0) -> Any:
-    """`rules` with each nest's policy in place of its index."""
-    if rules is None or depth > 8:
-        return rules
-    return {number: (dataclasses.replace(rule, policy_idx=None),
-                     resolved(policy, policy.sets.get(rule.policy_idx, {}), depth + 1)
-                     if rule.policy_idx is not None else None)
-            for number, rule in rules.items()}  # fmt: skip
 
 
 def test_nlctrl_says_the_same_of_both(both: tuple[GenlClient, GenlClient]) -> None:
