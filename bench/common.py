@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -21,6 +22,39 @@ EV_END = 0x11
 A_SEQ = 1
 A_TIME = 2
 A_TEXT = 3
+
+
+def result_line(stdout: str) -> dict[str, Any] | None:
+    """The last JSON line a worker printed (its result), or None."""
+    for line in reversed(stdout.splitlines()):
+        if line.startswith("{"):
+            return dict(json.loads(line))
+    return None
+
+
+def run_worker(ns: str, cmd: list[str], timeout: float,
+               env: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
+    """Run one side's worker in namespace `ns`: its JSON result line, {"na": why} when the
+    side cannot run the workload (exit EXIT_NA), or {"error": its last stderr line}."""
+    p = subprocess.run(["ip", "netns", "exec", ns, *cmd], capture_output=True, text=True,
+                       timeout=timeout, check=False, env=env)  # fmt: skip
+    res = result_line(p.stdout) or {}
+    if p.returncode == EXIT_NA:
+        return {"na": res.get("na", "n/a")}
+    if p.returncode != 0 or not res:
+        return {"error": (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[-1][:200]}
+    return res
+
+
+def status_cell(res: dict[str, Any] | None) -> str | None:
+    """The table cell of a side that has no figure ("-" not run, "n/a", "ERR"), else None."""
+    if not res:
+        return "-"
+    if "na" in res:
+        return "n/a"
+    if "error" in res:
+        return "ERR"
+    return None
 
 
 def vm_hwm_kb() -> int:

@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -139,18 +138,7 @@ def worker(side: str, argv: list[str]) -> None:
 # -- runner -------------------------------------------------------------------------------
 
 def _exec(cmd: list[str], timeout: float = 1800) -> dict[str, Any]:
-    p = subprocess.run(["ip", "netns", "exec", NS, *cmd], capture_output=True, text=True,
-                       timeout=timeout, check=False)  # fmt: skip
-    res: dict[str, Any] = {}
-    for line in reversed(p.stdout.splitlines()):
-        if line.startswith("{"):
-            res = json.loads(line)
-            break
-    if p.returncode == common.EXIT_NA:
-        return {"na": res.get("na", "n/a")}
-    if p.returncode != 0 or not res:
-        return {"error": (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[-1][:200]}
-    return res
+    return common.run_worker(NS, cmd, timeout)
 
 
 def _reps(size: int) -> tuple[int, int]:
@@ -205,12 +193,8 @@ def run_all(sizes: Iterable[int], sides: Iterable[str]) -> dict[int, dict[str, A
 
 
 def _cell(res: dict[str, Any] | None) -> str:
-    if not res:
-        return "-"
-    if "na" in res:
-        return "n/a"
-    if "error" in res:
-        return "ERR"
+    if (status := common.status_cell(res)) is not None or res is None:
+        return status or "-"
     growth = (res["maxrss_kb"] - res.get("rss_base_kb", 0)) / 1024
     return f"{res['ns_per_route'] / 1000:.2f} us {res['maxrss_kb'] / 1024:.0f} MiB (+{growth:.0f})"
 

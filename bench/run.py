@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import common
 import fulltable
 import netns
 
@@ -103,13 +104,6 @@ def build_rows(sz: dict[str, int], quick: bool) -> list[Row]:
 
 # -- running one side ----------------------------------------------------------------------
 
-def _parse(stdout: str) -> dict[str, Any] | None:
-    for line in reversed(stdout.splitlines()):
-        if line.startswith("{"):
-            return dict(json.loads(line))
-    return None
-
-
 def run_side(row: Row, side: str, extra: list[str]) -> dict[str, Any]:
     """Run one side of one row in a fresh process inside the row's namespace."""
     reps, warmup = row.reps.get(side, (3, 1))
@@ -121,13 +115,9 @@ def run_side(row: Row, side: str, extra: list[str]) -> dict[str, Any]:
         cmd = [PY, WORKER[side], row.py, *row.py_args]
     cmd += ["-r", str(reps), "-w", str(warmup), *extra]
     t0 = time.monotonic()
-    p = subprocess.run(["ip", "netns", "exec", row.ns, *cmd], capture_output=True, text=True,
-                       timeout=600, check=False, env=PURE_ENV if side == "pure" else None)
-    res = _parse(p.stdout) or {}
-    if p.returncode == 3:
-        return {"na": res.get("na", "n/a")}
-    if p.returncode != 0 or not res:
-        return {"error": (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[-1][:200]}
+    res = common.run_worker(row.ns, cmd, 600, env=PURE_ENV if side == "pure" else None)
+    if "na" in res or "error" in res:
+        return res
     res["wall_s"] = round(time.monotonic() - t0, 2)
     res["median_ns"] = statistics.median(res["runs_ns"])
     return res
@@ -145,7 +135,7 @@ def run_notify(row: Row, side: str, count: int) -> dict[str, Any]:
     first = sub.stdout.readline()
     if first.strip() != "READY":
         out, err = sub.communicate(timeout=30)
-        res = _parse(first + out)
+        res = common.result_line(first + out)
         if sub.returncode == 3 and res:
             return {"na": res.get("na", "n/a")}
         return {"error": (err.strip().splitlines() or ["no READY"])[-1][:200]}
@@ -153,8 +143,8 @@ def run_notify(row: Row, side: str, count: int) -> dict[str, Any]:
                            "-a", "send", "-n", str(count)], capture_output=True, text=True,
                           timeout=120, check=False)
     out, err = sub.communicate(timeout=120)
-    res = _parse(out)
-    sent = _parse(send.stdout)
+    res = common.result_line(out)
+    sent = common.result_line(send.stdout)
     if not res or not sent:
         return {"error": (err.strip().splitlines() or ["no result"])[-1][:200]}
     res["sent"] = sent["sent"]
@@ -199,12 +189,8 @@ def fmt_ns(ns: float | None, kind: str, res: dict[str, Any] | None = None) -> st
 
 def cell(res: dict[str, Any] | None, kind: str) -> str:
     """Result cell of one side."""
-    if not res:
-        return "-"
-    if "na" in res:
-        return "n/a"
-    if "error" in res:
-        return "ERR"
+    if (status := common.status_cell(res)) is not None or res is None:
+        return status or "-"
     return fmt_ns(res["median_ns"], kind, res)
 
 
