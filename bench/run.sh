@@ -27,7 +27,9 @@ fi
 mkdir -p "$BUILD"
 for src in "$BENCH"/c/*.c; do
     out="$BUILD/$(basename "$src" .c)"
-    if [ ! -x "$out" ] || [ "$src" -nt "$out" ] || [ "$BENCH/c/nlbench.h" -nt "$out" ]; then
+    stale=0
+    for header in "$BENCH"/c/*.h; do [ "$header" -nt "$out" ] && stale=1; done
+    if [ ! -x "$out" ] || [ "$src" -nt "$out" ] || [ "$stale" = 1 ]; then
         gcc -O2 -Wall -o "$out" "$src" -lmnl
     fi
 done

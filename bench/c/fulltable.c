@@ -9,6 +9,7 @@
  *                                     what a dump reader needs, whatever the table's size.
  */
 #include "nlbench.h"
+#include "route.h"
 #include <arpa/inet.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
@@ -93,59 +94,18 @@ static int fill(long start, long end)
 	return 0;
 }
 
-struct route_row {
-	struct rtmsg rtm;
-	uint32_t table, oif, priority;
-	struct in_addr dst, gateway, prefsrc;
-	uint32_t metrics[RTAX_MAX + 1];
-	struct rta_cacheinfo ci;
-	uint8_t pref;
-};
-
 struct stream {
 	long objects;
 	uint64_t sum;	/* folds every row, so the parsing cannot be optimised away */
 };
 
-static const enum mnl_attr_data_type rta_types[RTA_MAX + 1] = {
-	[RTA_DST] = MNL_TYPE_BINARY, [RTA_SRC] = MNL_TYPE_BINARY, [RTA_IIF] = MNL_TYPE_U32,
-	[RTA_OIF] = MNL_TYPE_U32, [RTA_GATEWAY] = MNL_TYPE_BINARY, [RTA_PRIORITY] = MNL_TYPE_U32,
-	[RTA_PREFSRC] = MNL_TYPE_BINARY, [RTA_METRICS] = MNL_TYPE_NESTED,
-	[RTA_MULTIPATH] = MNL_TYPE_BINARY, [RTA_FLOW] = MNL_TYPE_U32,
-	[RTA_CACHEINFO] = MNL_TYPE_BINARY, [RTA_TABLE] = MNL_TYPE_U32, [RTA_MARK] = MNL_TYPE_U32,
-	[RTA_PREF] = MNL_TYPE_U8,
-};
-
-static void copy_in(struct in_addr *dst, const struct nlattr *a)
-{
-	if (a && mnl_attr_get_payload_len(a) == 4)
-		memcpy(dst, mnl_attr_get_payload(a), 4);
-}
-
 static int route_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct stream *st = data;
 	struct route_row row = { 0 };
-	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
-	struct parse_ctx ctx = { tb, rta_types, RTA_MAX };
-	const struct nlattr *m;
 
-	memcpy(&row.rtm, mnl_nlmsg_get_payload(nlh), sizeof(row.rtm));
-	if (mnl_attr_parse(nlh, sizeof(struct rtmsg), attr_cb, &ctx) != MNL_CB_OK)
+	if (route_parse(nlh, &row) != MNL_CB_OK)
 		return MNL_CB_ERROR;
-	row.table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : row.rtm.rtm_table;
-	if (tb[RTA_OIF]) row.oif = mnl_attr_get_u32(tb[RTA_OIF]);
-	if (tb[RTA_PRIORITY]) row.priority = mnl_attr_get_u32(tb[RTA_PRIORITY]);
-	if (tb[RTA_PREF]) row.pref = mnl_attr_get_u8(tb[RTA_PREF]);
-	copy_in(&row.dst, tb[RTA_DST]);
-	copy_in(&row.gateway, tb[RTA_GATEWAY]);
-	copy_in(&row.prefsrc, tb[RTA_PREFSRC]);
-	if (tb[RTA_CACHEINFO] && mnl_attr_get_payload_len(tb[RTA_CACHEINFO]) >= sizeof(row.ci))
-		memcpy(&row.ci, mnl_attr_get_payload(tb[RTA_CACHEINFO]), sizeof(row.ci));
-	if (tb[RTA_METRICS])
-		mnl_attr_for_each_nested(m, tb[RTA_METRICS])
-			if (mnl_attr_get_type(m) <= RTAX_MAX && mnl_attr_get_payload_len(m) == 4)
-				row.metrics[mnl_attr_get_type(m)] = mnl_attr_get_u32(m);
 	st->sum += row.dst.s_addr ^ row.gateway.s_addr ^ row.table ^ row.oif ^ row.rtm.rtm_dst_len;
 	st->objects++;
 	return MNL_CB_OK;
