@@ -239,11 +239,16 @@ def test_family_policy_enum_names(kernel_specs: Path) -> None:
     assert "op 5 page-pool-get dump: policy set 1\n" in done.stdout
 
 
-def test_family_policy_names_from_the_header(tmp_path: Path) -> None:
+@pytest.fixture
+def no_specs(tmp_path: Path) -> dict[str, str]:
+    """An environment whose spec search path holds none of the kernel's specs."""
+    return {**os.environ, "GENETLINK_SPEC_PATH": str(tmp_path), "HOME": str(tmp_path),
+            "XDG_DATA_HOME": str(tmp_path)}  # fmt: skip
+
+
+def test_family_policy_names_from_the_header(no_specs: dict[str, str]) -> None:
     """Without a spec, names come from the family's uapi header (mptcp_pm's limits)."""
-    env = {**os.environ, "GENETLINK_SPEC_PATH": str(tmp_path), "HOME": str(tmp_path),
-           "XDG_DATA_HOME": str(tmp_path)}  # fmt: skip
-    done = genetlink("family", "mptcp_pm", "--policy", env=env)
+    done = genetlink("family", "mptcp_pm", "--policy", env=no_specs)
     if done.returncode == 1 and "not found" in done.stderr:
         pytest.skip("no mptcp_pm family in this kernel")
     assert done.returncode == 0, done.stderr
@@ -268,11 +273,9 @@ def test_spec_show_doc_and_definitions(kernel_specs: Path) -> None:
     assert "doc" not in json.loads(done.stdout)  # docs only with --doc
 
 
-def test_spec_show_without_a_spec(tmp_path: Path) -> None:
+def test_spec_show_without_a_spec(no_specs: dict[str, str]) -> None:
     """A family no spec describes is shown from the kernel, named from its header."""
-    env = {**os.environ, "GENETLINK_SPEC_PATH": str(tmp_path), "HOME": str(tmp_path),
-           "XDG_DATA_HOME": str(tmp_path)}  # fmt: skip
-    done = genetlink("spec", "show", "mptcp_pm", env=env)
+    done = genetlink("spec", "show", "mptcp_pm", env=no_specs)
     if done.returncode == 1 and "no spec for family" in done.stderr:
         pytest.skip("no mptcp_pm family in this kernel")
     assert done.returncode == 0, done.stderr
