@@ -25,10 +25,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import common
+import netns
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.path.join(BENCH, "build")
-NS = "gnlft-routes"  # not gnlb-: the bench's stale-namespace sweep would take it
+NS = netns.name("fulltable")  # this run's own: another run at once has its own
 SIZES = (1000, 10_000, 100_000, 1_000_000)
 SIDES = ("c", "ours", "pyroute2", "pyroute2-list", "ynl", "ynl-list")
 #: How each side gets the table: iterates (holds a window) or collects it (a list).
@@ -169,8 +170,6 @@ def run_all(sizes: Iterable[int], sides: Iterable[str]) -> dict[int, dict[str, A
     """Grow the namespace's table to each size in turn and measure every side there."""
     wanted = set(sides)  # a side brings its -list variant
     sides = [s for s in SIDES if s in wanted or s.split("-")[0] in wanted]
-    import netns
-
     netns.create(NS, links=2, routes=1)  # v0 up with 192.168.0.1/24: the routes' gateway
     results: dict[int, dict[str, Any]] = {}
     have = 0

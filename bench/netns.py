@@ -8,10 +8,31 @@ Importable too: create(), delete(), delete_stale().
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import tempfile
 
-PREFIX = "gnlb-"
+PREFIX = "gnlb"
+
+
+def name(what: str, pid: int | None = None) -> str:
+    """This run's namespace for `what`: the runner's pid in the name keeps two bench runs at
+    once (two sessions, a bench beside the tests) out of each other's namespaces."""
+    return f"{PREFIX}{os.getpid() if pid is None else pid}-{what}"
+
+
+def _owner_alive(ns: str) -> bool:
+    """Whether the run that made `ns` (named by `name`) is still running."""
+    pid = ns[len(PREFIX):].partition("-")[0]
+    if not pid.isdigit():
+        return False  # a name from before the pid was in it
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -56,9 +77,10 @@ def delete(*names: str) -> None:
 
 
 def delete_stale() -> None:
-    """Remove namespaces left by an interrupted bench run."""
+    """Remove namespaces left by interrupted bench runs (not those of a run still going)."""
     out = _ip("netns", "list", check=False).stdout
-    delete(*[ln.split()[0] for ln in out.splitlines() if ln.startswith(PREFIX)])
+    names = [ln.split()[0] for ln in out.splitlines() if ln.startswith(PREFIX)]
+    delete(*[ns for ns in names if not _owner_alive(ns)])
 
 
 def main() -> None:

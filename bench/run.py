@@ -70,20 +70,20 @@ def build_rows(sz: dict[str, int], quick: bool) -> list[Row]:
     slow = {"ours": (3, 1), "pyroute2": (1, 0), "ynl": (3, 1), "c": (3, 1)} if quick else \
         {"ours": (5, 1), "pyroute2": (2, 0), "ynl": (3, 1), "c": (5, 1)}
     rows: list[Row] = []
-    link_sizes = [(sz["links"], "gnlb-links-small", fast)]
+    link_sizes = [(sz["links"], netns.name("links-small"), fast)]
     if sz["big"]:
-        link_sizes.append((sz["big"], "gnlb-links-big", slow))
+        link_sizes.append((sz["big"], netns.name("links-big"), slow))
     for n, ns, reps in link_sizes:
         rows.append(Row(f"link_full_{n}", "full", ns, ["link"], "link_full", reps=reps))
         rows.append(Row(f"link_lazy_{n}", "lazy", ns, ["link"], "link_lazy", reps=reps))
     big_n, big_ns = link_sizes[-1][0], link_sizes[-1][1]
     for what, n in (("addr", sz["addrs"]), ("route", sz["routes"])):
-        ns = f"gnlb-{what}"
+        ns = netns.name(what)
         rows.append(Row(f"{what}_full_{n}", "full", ns, ["addr", "-a", what], f"{what}_full",
                         reps=fast))
         rows.append(Row(f"{what}_lazy_{n}", "lazy", ns, ["addr", "-a", what], f"{what}_lazy",
                         reps=fast))
-    small = "gnlb-links-small"
+    small = netns.name("links-small")
     rows.append(Row("genl_families", "full", small, ["genl"], "genl_families", reps=fast))
     do_reps = {"ours": (3, 1), "pyroute2": (1, 0), "ynl": (1, 1), "c": (3, 1)}
     rows.append(Row(f"genl_do_{sz['do']}", "do", small, ["genl", "-n", str(sz["do"])], "genl_do",
@@ -322,9 +322,10 @@ def print_pure(rows: list[Row]) -> None:
 def setup_namespaces(rows: list[Row], sz: dict[str, int]) -> list[str]:
     """Create the namespaces the selected rows use."""
     wanted = {r.ns for r in rows}
-    specs = {"gnlb-links-small": {"links": sz["links"]}, "gnlb-links-big": {"links": sz["big"]},
-             "gnlb-addr": {"links": 8, "addrs": sz["addrs"]},
-             "gnlb-route": {"links": 2, "routes": sz["routes"]}}
+    specs = {netns.name("links-small"): {"links": sz["links"]},
+             netns.name("links-big"): {"links": sz["big"]},
+             netns.name("addr"): {"links": 8, "addrs": sz["addrs"]},
+             netns.name("route"): {"links": 2, "routes": sz["routes"]}}
     for ns in sorted(wanted):
         t0 = time.monotonic()
         netns.create(ns, **specs[ns])
